@@ -1,1 +1,1 @@
-"""Reverse OTP for Saleor: hold risky orders until the shopper proves their phone by sending one SMS."""
+"""Reverse OTP for Saleor: hold risky orders until the shopper texts a code from their phone."""

@@ -1,0 +1,99 @@
+"""The Starlette app factory: routes, and the services opened for the app's lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from saleor_app.config import Settings
+from saleor_app.context import AppContext
+from saleor_app.http_utils import RequestContextMiddleware
+from saleor_app.jobs.queue import make_queue
+from saleor_app.jobs.worker import build_worker
+from saleor_app.observability import Metrics
+from saleor_app.operations import operation_routes
+from saleor_app.saleor.routes import saleor_routes
+from saleor_app.store.redis import open_store
+from saleor_app.store.sealing import SecretBox
+from saleor_app.store.tenants import TenantRepository
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[AppContext]:
+    """Open the store, the HTTP client and the queue; close them in reverse order."""
+    store = await open_store(settings.redis_url, settings.data_dir)
+    http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
+    queue = make_queue(store)
+    await queue.connect()
+    ctx = AppContext(
+        settings=settings,
+        store=store,
+        tenants=TenantRepository(store.client, SecretBox(settings.resolved_secret_key())),
+        http=http,
+        metrics=metrics,
+        queue=queue,
+    )
+    try:
+        yield ctx
+    finally:
+        await queue.disconnect()
+        await http.aclose()
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
+    """Run the background worker until the block ends, then let it finish its jobs."""
+    worker = build_worker(ctx)
+    task = asyncio.create_task(worker.start())
+    try:
+        yield
+    finally:
+        await worker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(
+    settings: Settings, *, with_worker: bool = True, announce: bool = False, demo: bool = False
+) -> Starlette:
+    """The ASGI app; with_worker also runs background jobs in this process."""
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_context(settings, metrics) as ctx:
+            app.state.ctx = ctx
+            log.info("store ready", extra={"store": ctx.store.description})
+            if announce:
+                _announce(settings, ctx)
+            if with_worker:
+                async with running_worker(ctx):
+                    yield
+            else:
+                yield
+
+    app = Starlette(
+        routes=[*saleor_routes(), *operation_routes()],
+        middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    return app
+
+
+def _announce(settings: Settings, ctx: AppContext) -> None:
+    print(
+        f"Reverse OTP for Saleor is listening on {settings.app_url}\n"
+        f"  manifest URL to paste into Saleor: {settings.app_url}/api/manifest\n"
+        f"  store: {ctx.store.description}",
+        flush=True,
+    )

@@ -1,0 +1,101 @@
+"""Settings from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+import fnmatch
+import secrets
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A setting is invalid: the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the operator configures; names are the environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    app_url: str = "http://127.0.0.1:8000"
+    redis_url: str = ""
+    data_dir: Path = Path(".data")
+    allowed_saleor_api_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    secret_key: str = ""
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=16 * 1024 * 1024)
+    saleor_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    jwks_refresh_interval_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+    @field_validator("app_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://otp.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://, or be empty")
+        return value
+
+    @field_validator("allowed_saleor_api_urls", mode="before")
+    @classmethod
+    def _split_patterns(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (use: openssl rand -hex 32)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    def saleor_url_allowed(self, saleor_api_url: str) -> bool:
+        """Whether a Saleor API URL may install the app (empty list allows any)."""
+        if not self.allowed_saleor_api_urls:
+            return True
+        return any(fnmatch.fnmatchcase(saleor_api_url, p) for p in self.allowed_saleor_api_urls)
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY, or one generated once and kept in DATA_DIR for a laptop setup."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise ConfigError naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

@@ -1,0 +1,42 @@
+"""The services one app process shares: settings, store, tenants, HTTP client, queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from saq import Queue
+
+from saleor_app.config import Settings
+from saleor_app.observability import Metrics
+from saleor_app.saleor.client import SaleorClient
+from saleor_app.saleor.webhook_verifier import WebhookVerifier
+from saleor_app.store.redis import StoreHandle
+from saleor_app.store.tenants import Tenant, TenantRepository
+
+
+@dataclass
+class AppContext:
+    """Everything a request handler or a job needs."""
+
+    settings: Settings
+    store: StoreHandle
+    tenants: TenantRepository
+    http: httpx.AsyncClient
+    metrics: Metrics
+    queue: Queue
+
+    @property
+    def verifier(self) -> WebhookVerifier:
+        """The Saleor webhook verifier."""
+        return WebhookVerifier(
+            tenants=self.tenants,
+            redis=self.store.client,
+            http=self.http,
+            jwks_refresh_interval=self.settings.jwks_refresh_interval_seconds,
+        )
+
+    def saleor(self, tenant: Tenant) -> SaleorClient:
+        """A client for the tenant's Saleor with its app token."""
+        timeout = self.settings.saleor_timeout_seconds
+        return SaleorClient(tenant.saleor_api_url, tenant.token, timeout)

@@ -1,0 +1,36 @@
+"""The durable job queue (saq on the same store), and how jobs are enqueued."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+from saq import Queue
+from saq.queue.redis import RedisQueue
+
+from saleor_app.store.redis import StoreHandle
+
+QUEUE_NAME = "{rotp-jobs}"
+DEFAULT_RETRIES = 12
+DEFAULT_RETRY_DELAY = 1.0
+MAX_RETRY_DELAY = 120.0
+DEFAULT_TIMEOUT = 60
+
+
+def make_queue(store: StoreHandle) -> Queue:
+    """A saq queue whose keys share one hash tag, on the app's store."""
+    return RedisQueue(Redis.from_url(store.url), name=QUEUE_NAME)
+
+
+async def enqueue(queue: Queue, function: str, key: str, **kwargs: Any) -> bool:
+    """Enqueue once per key (a duplicate while the job exists is dropped); True if new."""
+    job = await queue.enqueue(
+        function,
+        key=key,
+        retries=DEFAULT_RETRIES,
+        retry_delay=DEFAULT_RETRY_DELAY,
+        retry_backoff=MAX_RETRY_DELAY,
+        timeout=DEFAULT_TIMEOUT,
+        **kwargs,
+    )
+    return job is not None

@@ -1,0 +1,29 @@
+"""The background worker: runs queued jobs with the app's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saq import Worker
+from saq.types import PartialTimersDict
+
+from saleor_app.context import AppContext
+from saleor_app.jobs.webhook_activation import activate_webhooks
+
+FUNCTIONS: list[Any] = [activate_webhooks]
+
+
+def build_worker(app: AppContext, concurrency: int = 20) -> Worker[Any]:
+    """A saq worker whose jobs find the AppContext under ctx["app"]."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["app"] = app
+
+    return Worker(
+        app.queue,
+        functions=FUNCTIONS,
+        concurrency=concurrency,
+        startup=startup,
+        timers=PartialTimersDict(sweep=5, schedule=1, stats=10, abort=1),
+        dequeue_timeout=1.0,
+    )

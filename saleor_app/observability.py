@@ -1,0 +1,86 @@
+"""Structured JSON logs with a request id, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+_SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorization")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line; fields named like secrets are redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key in _STANDARD_ATTRS or key.startswith("_"):
+                continue
+            entry[key] = "[redacted]" if any(w in key.lower() for w in _SECRET_WORDS) else value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """Send JSON lines to stderr at `level`."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "uvicorn.access", "gql.transport.httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class Metrics:
+    """The app's Prometheus metrics, in a registry of their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "rotp_http_requests_total", "HTTP requests", ["route", "status"], registry=self.registry
+        )
+        self.request_seconds = Histogram(
+            "rotp_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
+        )
+        self.webhooks = Counter(
+            "rotp_saleor_webhooks_total",
+            "Saleor webhooks by event and outcome",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+        self.store_seconds = Histogram(
+            "rotp_store_ping_seconds",
+            "Store round-trip latency (PING)",
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+        )
+        self.inbound_sms = Counter(
+            "rotp_inbound_sms_total",
+            "Inbound SMS by provider and outcome",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.jobs = Counter(
+            "rotp_jobs_total", "Background jobs by name and outcome", ["job", "outcome"],
+            registry=self.registry,
+        )

@@ -1,0 +1,87 @@
+"""A Saleor API client per tenant, on gql's async httpx transport."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from gql import Client, gql
+from gql.transport.exceptions import (
+    TransportConnectionFailed,
+    TransportProtocolError,
+    TransportQueryError,
+    TransportServerError,
+)
+from gql.transport.httpx import HTTPXAsyncTransport
+
+from saleor_app.saleor.documents import document
+
+log = logging.getLogger(__name__)
+
+
+class SaleorUnavailable(Exception):
+    """Saleor could not be reached or answered 5xx: worth retrying later."""
+
+
+class SaleorRefused(Exception):
+    """Saleor answered with GraphQL errors (permission, validation): retrying will not help."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+RETRYABLE = (
+    TransportServerError,
+    TransportConnectionFailed,
+    TransportProtocolError,
+    httpx.TransportError,
+    asyncio.TimeoutError,
+)
+
+
+class SaleorClient:
+    """Runs the documents of graphql/ against one Saleor with one token."""
+
+    def __init__(self, api_url: str, token: str, timeout: float = 10.0) -> None:
+        self.api_url = api_url
+        self._token = token
+        self._timeout = timeout
+
+    async def execute(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run `graphql/<name>.graphql` once; raise SaleorUnavailable or SaleorRefused."""
+        transport = HTTPXAsyncTransport(
+            url=self.api_url,
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=self._timeout,
+            follow_redirects=False,
+        )
+        client = Client(transport=transport, execute_timeout=self._timeout)
+        try:
+            async with client as session:
+                result: dict[str, Any] = await session.execute(
+                    gql(document(name)), variable_values=variables
+                )
+                return result
+        except TransportQueryError as exc:
+            raise SaleorRefused(f"{name}: {exc.errors}", list(exc.errors or [])) from None
+        except RETRYABLE as exc:
+            raise SaleorUnavailable(f"{name}: {type(exc).__name__}: {exc}") from None
+
+    async def query(
+        self, name: str, variables: dict[str, Any] | None = None, attempts: int = 3
+    ) -> dict[str, Any]:
+        """Run a read, retrying with backoff while Saleor is unavailable."""
+        delay = 0.2
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self.execute(name, variables)
+            except SaleorUnavailable:
+                if attempt == attempts:
+                    raise
+                log.info("saleor read failed, retrying", extra={"document": name})
+                await asyncio.sleep(delay)
+                delay *= 4
+        raise AssertionError("unreachable")

@@ -1,0 +1,44 @@
+"""One Saleor webhook = one definition: its manifest entry, its route and its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from saleor_app.paths import WEBHOOKS_DIR
+
+if TYPE_CHECKING:
+    from saleor_app.context import AppContext
+    from saleor_app.saleor.webhook_verifier import VerifiedWebhook
+
+Handler = Callable[["VerifiedWebhook", "AppContext"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SaleorWebhook:
+    """An async Saleor webhook whose subscription lives in `webhooks/<name>.graphql`."""
+
+    name: str
+    event: str
+    handler: Handler
+
+    @property
+    def path(self) -> str:
+        """The route Saleor posts to."""
+        return "/api/webhooks/" + self.name.replace("_", "-")
+
+    @property
+    def query(self) -> str:
+        """The subscription document."""
+        return (WEBHOOKS_DIR / f"{self.name}.graphql").read_text()
+
+    def manifest_entry(self, app_url: str) -> dict[str, Any]:
+        """The `webhooks[]` item of the manifest; inactive until the token is stored."""
+        return {
+            "name": self.name.replace("_", "-"),
+            "asyncEvents": [self.event],
+            "query": self.query,
+            "targetUrl": app_url + self.path,
+            "isActive": False,
+        }

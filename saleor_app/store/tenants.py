@@ -1,0 +1,142 @@
+"""Tenants: one installed Saleor each, with its auth data sealed at rest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from saleor_app.store.keys import global_key, tenant_id_for, tenant_key
+from saleor_app.store.redis import Commands
+from saleor_app.store.sealing import SecretBox
+
+SEALED_FIELDS = ("token", "inbound_key", "inbound_secret")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """The auth data of one Saleor installation."""
+
+    id: str
+    saleor_api_url: str
+    app_id: str
+    token: str
+    jwks: dict[str, Any]
+    inbound_key: str
+    inbound_secret: str
+    installed_at: float
+
+    @classmethod
+    def new(cls, saleor_api_url: str, app_id: str, token: str, jwks: dict[str, Any]) -> Tenant:
+        """A freshly installed tenant with new inbound SMS credentials."""
+        return cls(
+            id=tenant_id_for(saleor_api_url),
+            saleor_api_url=saleor_api_url,
+            app_id=app_id,
+            token=token,
+            jwks=jwks,
+            inbound_key=secrets.token_urlsafe(24),
+            inbound_secret=secrets.token_urlsafe(32),
+            installed_at=time.time(),
+        )
+
+
+def _inbound_index(inbound_key: str) -> str:
+    return global_key("inbound", hashlib.sha256(inbound_key.encode()).hexdigest())
+
+
+class TenantRepository:
+    """Reads and writes tenants in the store."""
+
+    def __init__(self, redis: Commands, box: SecretBox) -> None:
+        self._redis = redis
+        self._box = box
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id, if installed."""
+        raw: dict[str, str] = await self._redis.hgetall(tenant_key(tenant_id, "auth"))
+        if not raw:
+            return None
+        for name in SEALED_FIELDS:
+            raw[name] = self._box.open(raw[name])
+        return Tenant(
+            id=raw["id"],
+            saleor_api_url=raw["saleor_api_url"],
+            app_id=raw["app_id"],
+            token=raw["token"],
+            jwks=json.loads(raw["jwks"]),
+            inbound_key=raw["inbound_key"],
+            inbound_secret=raw["inbound_secret"],
+            installed_at=float(raw["installed_at"]),
+        )
+
+    async def get_by_api_url(self, saleor_api_url: str) -> Tenant | None:
+        """The tenant installed from this Saleor API URL."""
+        return await self.get(tenant_id_for(saleor_api_url))
+
+    async def get_by_inbound_key(self, inbound_key: str) -> Tenant | None:
+        """The tenant whose inbound SMS URLs carry this key."""
+        tenant_id = await self._redis.get(_inbound_index(inbound_key))
+        if tenant_id is None:
+            return None
+        tenant = await self.get(tenant_id)
+        if tenant is None or not secrets.compare_digest(tenant.inbound_key, inbound_key):
+            return None
+        return tenant
+
+    async def install(self, fresh: Tenant) -> Tenant:
+        """Store a new installation; a reinstall replaces the token and keeps inbound URLs."""
+        existing = await self.get(fresh.id)
+        tenant = fresh
+        if existing is not None:
+            tenant = replace(
+                fresh, inbound_key=existing.inbound_key, inbound_secret=existing.inbound_secret
+            )
+        await self._write(tenant)
+        await self._redis.set(_inbound_index(tenant.inbound_key), tenant.id)
+        await self._redis.sadd(global_key("tenants"), tenant.id)
+        return tenant
+
+    async def update_jwks(self, tenant_id: str, jwks: dict[str, Any]) -> None:
+        """Replace the cached JWKS of a tenant (after a key rotation)."""
+        key = tenant_key(tenant_id, "auth")
+        if await self._redis.exists(key):
+            await self._redis.hset(key, "jwks", json.dumps(jwks))
+
+    async def delete(self, tenant_id: str) -> bool:
+        """Remove a tenant and every key it owns; False if it did not exist."""
+        tenant = await self.get(tenant_id)
+        if tenant is None:
+            return False
+        await self._redis.delete(_inbound_index(tenant.inbound_key))
+        await self._redis.srem(global_key("tenants"), tenant_id)
+        pattern = tenant_key(tenant_id, "*")
+        batch: list[str] = []
+        async for key in self._redis.scan_iter(match=pattern, count=500):
+            batch.append(key)
+            if len(batch) >= 500:
+                await self._redis.delete(*batch)
+                batch.clear()
+        if batch:
+            await self._redis.delete(*batch)
+        return True
+
+    async def all_ids(self) -> list[str]:
+        """Ids of every installed tenant."""
+        return sorted(await self._redis.smembers(global_key("tenants")))
+
+    async def _write(self, tenant: Tenant) -> None:
+        mapping = {
+            "id": tenant.id,
+            "saleor_api_url": tenant.saleor_api_url,
+            "app_id": tenant.app_id,
+            "token": self._box.seal(tenant.token),
+            "jwks": json.dumps(tenant.jwks),
+            "inbound_key": self._box.seal(tenant.inbound_key),
+            "inbound_secret": self._box.seal(tenant.inbound_secret),
+            "installed_at": repr(tenant.installed_at),
+        }
+        await self._redis.hset(tenant_key(tenant.id, "auth"), mapping=mapping)
