@@ -24,6 +24,6 @@ def build_worker(app: AppContext, concurrency: int = 20) -> Worker[Any]:
         functions=FUNCTIONS,
         concurrency=concurrency,
         startup=startup,
-        timers=PartialTimersDict(sweep=5, schedule=1, stats=10, abort=1),
+        timers=PartialTimersDict(sweep=5, schedule=1, worker_info=10, abort=1),
         dequeue_timeout=1.0,
     )
