@@ -1,0 +1,90 @@
+"""Types shared by the inbound SMS adapters: the request, the parsed SMS, secrets and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    """One provider call as received; `public_url` is APP_URL + path + the raw query string.
+
+    Adapters decode parameters from `public_url`'s raw query, so they parse exactly what was signed.
+    """
+
+    method: str
+    public_url: str
+    headers: Mapping[str, str]
+    query: Sequence[tuple[str, str]]
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """An authenticated inbound SMS; numbers are raw, as the provider wrote them."""
+
+    provider: str
+    message_id: str
+    sender: str
+    recipient: str
+    text: str
+    provider_time: str | None = None
+    line_type: str | None = None
+    carrier: str | None = None
+    parts: tuple[int, int] | None = None
+    concat_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSecrets:
+    """One tenant's inbound secrets; `None` means the provider is not configured."""
+
+    twilio_auth_token: str | None = None
+    twilio_shared_key: str | None = None
+    vonage_signature_secret: str | None = None
+    vonage_signature_method: str | None = None
+    plivo_auth_token: str | None = None
+    telnyx_public_key: str | None = None
+    generic_secret: str | None = None
+
+    def __repr__(self) -> str:
+        configured = ", ".join(k for k, v in vars(self).items() if v is not None)
+        return f"ProviderSecrets(configured=[{configured}])"
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """The HTTP answer a provider expects once its call has been accepted."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+class SignatureError(Exception):
+    """Missing, forged or expired signature, or provider not configured: answer 401."""
+
+
+class MalformedRequest(Exception):
+    """Authenticated or unsigned request whose content cannot be parsed: answer 400."""
+
+
+class IgnoredEvent(Exception):
+    """Authentic and well formed, but not an inbound text SMS: acknowledge, do not process."""
+
+
+class SmsAdapter(Protocol):
+    """Authenticates then parses one provider's inbound SMS webhook."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def acknowledgement(self) -> Acknowledgement: ...
+
+    def parse(self, request: InboundRequest, secrets: ProviderSecrets, now: float) -> InboundSms:
+        """Verify `request` on its raw bytes, then parse it; raise one of the errors above."""
+        ...
