@@ -1,0 +1,92 @@
+"""Finding candidate codes in the free text a shopper sent.
+
+The text is folded (NFKC, uppercase, Unicode digits to ASCII, O→0, I/L→1), then cut into
+tokens: maximal runs of alphabet characters. Two neighbouring tokens are *joinable* when they
+are separated by 1 to 3 spaces/dashes only, or when the first is the shop keyword glued to the
+start of a word ("SHOPABCD1234"). A candidate is the concatenation of consecutive, pairwise
+joinable tokens whose total length is exactly the code length; any other character (letters
+outside the alphabet, punctuation) is a hard boundary, so "ABCD12345" yields nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from saleor_app.core.alphabet import CodeAlphabet, alphabet_chars, fold_text
+from saleor_app.core.spec import CodeSpec
+
+MAX_CANDIDATES = 16
+MAX_GAP = 3
+JOINERS = frozenset(" -\t\u2010\u2011\u2012\u2013\u2014\u2212")
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    position: int
+    joins_previous: bool
+    glued: bool
+
+
+def extract_candidates(text: str, spec: CodeSpec) -> list[str]:
+    """Normalised codes of `spec` written in `text`, most code-like first, at most 16.
+
+    Ranked: not starting with the keyword, fewer separated parts, with a digit, earlier."""
+    keyword = fold_text(spec.keyword)
+    tokens = _tokens(fold_text(text), spec.alphabet, keyword)
+    found: list[tuple[tuple[bool, int, bool, int], str]] = []
+    for start, first in enumerate(tokens):
+        total, parts, pieces = 0, 0, []
+        for index in range(start, len(tokens)):
+            token = tokens[index]
+            if index > start and not token.joins_previous:
+                break
+            total += len(token.text)
+            parts += 0 if index > start and token.glued else 1
+            pieces.append(token.text)
+            if total >= spec.length:
+                break
+        if total == spec.length:
+            code = "".join(pieces)
+            has_digit = any(char.isdigit() for char in code)
+            starts_with_keyword = bool(keyword) and first.text == keyword
+            found.append(((starts_with_keyword, parts, not has_digit, first.position), code))
+    ranked = [code for _, code in sorted(found)]
+    return list(dict.fromkeys(ranked))[:MAX_CANDIDATES]
+
+
+def _tokens(folded: str, alphabet: CodeAlphabet, keyword: str) -> list[_Token]:
+    chars = frozenset(alphabet_chars(alphabet))
+    cuts = _keyword_cuts(folded, keyword)
+    tokens: list[_Token] = []
+    previous_end = 0
+    index = 0
+    while index < len(folded):
+        if folded[index] not in chars:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(folded) and folded[end] in chars and end not in cuts:
+            end += 1
+        gap = folded[previous_end:index]
+        glued = bool(tokens) and not gap
+        joins = glued or (
+            bool(tokens) and len(gap) <= MAX_GAP and all(char in JOINERS for char in gap)
+        )
+        tokens.append(_Token(folded[index:end], index, joins, glued))
+        previous_end = index = end
+    return tokens
+
+
+def _keyword_cuts(folded: str, keyword: str) -> frozenset[int]:
+    """Positions right after a keyword that starts a word and is followed by more of it."""
+    if not keyword:
+        return frozenset()
+    cuts: set[int] = set()
+    for word in re.finditer(r"[^\W_]+", folded):
+        position = word.start()
+        while folded.startswith(keyword, position) and position + len(keyword) < word.end():
+            position += len(keyword)
+            cuts.add(position)
+    return frozenset(cuts)
