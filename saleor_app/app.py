@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from saleor_app.config import Settings
 from saleor_app.context import AppContext
+from saleor_app.engine.routes import inbound_routes
 from saleor_app.http_utils import RequestContextMiddleware
 from saleor_app.jobs.queue import make_queue
 from saleor_app.jobs.worker import build_worker
@@ -21,6 +22,7 @@ from saleor_app.operations import operation_routes
 from saleor_app.saleor.routes import saleor_routes
 from saleor_app.store.redis import open_store
 from saleor_app.store.sealing import SecretBox
+from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import TenantRepository
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,12 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
     http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
     queue = make_queue(store)
     await queue.connect()
+    box = SecretBox(settings.resolved_secret_key())
     ctx = AppContext(
         settings=settings,
         store=store,
-        tenants=TenantRepository(store.client, SecretBox(settings.resolved_secret_key())),
+        tenants=TenantRepository(store.client, box),
+        tenant_settings=TenantSettingsRepository(store.client, box),
         http=http,
         metrics=metrics,
         queue=queue,
@@ -82,7 +86,7 @@ def create_app(
                 yield
 
     app = Starlette(
-        routes=[*saleor_routes(), *operation_routes()],
+        routes=[*saleor_routes(), *inbound_routes(), *operation_routes()],
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -11,7 +11,9 @@ from saleor_app.config import Settings
 from saleor_app.observability import Metrics
 from saleor_app.saleor.client import SaleorClient
 from saleor_app.saleor.webhook_verifier import WebhookVerifier
+from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.redis import StoreHandle
+from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import Tenant, TenantRepository
 
 
@@ -25,6 +27,7 @@ class AppContext:
     http: httpx.AsyncClient
     metrics: Metrics
     queue: Queue
+    tenant_settings: TenantSettingsRepository
 
     @property
     def verifier(self) -> WebhookVerifier:
@@ -35,6 +38,10 @@ class AppContext:
             http=self.http,
             jwks_refresh_interval=self.settings.jwks_refresh_interval_seconds,
         )
+
+    def challenges(self, tenant_id: str) -> ChallengeStore:
+        """The challenge store of one tenant."""
+        return ChallengeStore(self.store.client, tenant_id)
 
     def saleor(self, tenant: Tenant) -> SaleorClient:
         """A client for the tenant's Saleor with its app token."""

@@ -1,0 +1,191 @@
+"""A merchant's settings per tenant: stored as one document, sealed at rest."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from saleor_app.core.alphabet import CodeAlphabet
+from saleor_app.core.challenge_config import ChallengeConfig
+from saleor_app.core.model import SenderPolicy
+from saleor_app.core.phones import normalize_phone
+from saleor_app.core.spec import CodeSpec
+from saleor_app.sms.base import ProviderSecrets
+from saleor_app.store.keys import tenant_key
+from saleor_app.store.redis import Commands
+from saleor_app.store.sealing import SecretBox
+
+PROVIDERS = ("smsmode", "twilio", "vonage", "plivo", "telnyx", "generic")
+
+
+class ChallengeMode(StrEnum):
+    """When orders are challenged: never, by risk score, or always."""
+
+    OFF = "OFF"
+    RISK_BASED = "RISK_BASED"
+    ALWAYS = "ALWAYS"
+
+
+class ExpiryPolicy(StrEnum):
+    """What happens to a held order whose challenge expired or was rejected."""
+
+    KEEP_HELD = "KEEP_HELD"
+    CANCEL = "CANCEL"
+
+
+class ProviderSettings(BaseModel):
+    """One inbound SMS provider: switched on or off, with its write-only secrets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    twilio_auth_token: str | None = None
+    vonage_signature_secret: str | None = None
+    vonage_signature_method: str | None = None
+    plivo_auth_token: str | None = None
+    telnyx_public_key: str | None = None
+
+
+class ChannelSettings(BaseModel):
+    """Per-channel overrides of the tenant's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    challenge_mode: ChallengeMode | None = None
+    risk: dict[str, float] = Field(default_factory=dict)
+
+
+class TenantSettings(BaseModel):
+    """Everything the merchant configures; defaults suit a new shop."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    virtual_number: str = ""
+    sender_policy: SenderPolicy = SenderPolicy.STRICT
+    challenge_mode: ChallengeMode = ChallengeMode.RISK_BASED
+    code_length: int = 8
+    code_alphabet: CodeAlphabet = CodeAlphabet.CROCKFORD
+    keyword: str = ""
+    ttl_seconds: int = 600
+    max_attempts: int = 5
+    max_renewals: int = 5
+    sender_rate_limit: int = 10
+    sender_rate_window_seconds: int = 600
+    expiry_policy: ExpiryPolicy = ExpiryPolicy.KEEP_HELD
+    reject_policy: ExpiryPolicy = ExpiryPolicy.CANCEL
+    allowed_origins: list[str] = Field(default_factory=list)
+    outbound_sms_price: float = Field(default=0.07, ge=0, le=10)
+    outbound_sms_currency: str = "EUR"
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+
+    @field_validator("virtual_number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not value:
+            return value
+        e164 = normalize_phone(value, None)
+        if e164 is None:
+            raise ValueError("must be a valid phone number, e.g. +33612345678")
+        return e164
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, value: dict[str, ProviderSettings]) -> dict[str, ProviderSettings]:
+        unknown = set(value) - set(PROVIDERS)
+        if unknown:
+            raise ValueError(f"unknown provider(s): {', '.join(sorted(unknown))}")
+        return value
+
+    def challenge_config(self) -> ChallengeConfig:
+        """The engine's view of these settings."""
+        return ChallengeConfig(
+            code=CodeSpec(self.code_length, self.code_alphabet, self.keyword),
+            ttl_seconds=self.ttl_seconds,
+            sender_policy=self.sender_policy,
+            max_attempts=self.max_attempts,
+            max_renewals=self.max_renewals,
+            sender_rate_limit=self.sender_rate_limit,
+            sender_rate_window_seconds=self.sender_rate_window_seconds,
+        )
+
+    def problems(self) -> list[str]:
+        """Person-readable problems with these settings as a whole; empty when valid."""
+        return self.challenge_config().validate()
+
+    def provider(self, name: str) -> ProviderSettings:
+        """The settings of one provider (disabled when never configured)."""
+        return self.providers.get(name, ProviderSettings())
+
+    def provider_secrets(self, generic_secret: str) -> ProviderSecrets:
+        """Secrets for the enabled providers only: a disabled provider verifies nothing."""
+
+        def enabled(name: str) -> ProviderSettings | None:
+            settings = self.provider(name)
+            return settings if settings.enabled else None
+
+        twilio, vonage = enabled("twilio"), enabled("vonage")
+        plivo, telnyx = enabled("plivo"), enabled("telnyx")
+        return ProviderSecrets(
+            twilio_auth_token=twilio.twilio_auth_token if twilio else None,
+            vonage_signature_secret=vonage.vonage_signature_secret if vonage else None,
+            vonage_signature_method=vonage.vonage_signature_method if vonage else None,
+            plivo_auth_token=plivo.plivo_auth_token if plivo else None,
+            telnyx_public_key=telnyx.telnyx_public_key if telnyx else None,
+            generic_secret=generic_secret if enabled("generic") else None,
+        )
+
+    def mode_for_channel(self, channel: str) -> ChallengeMode:
+        """The challenge mode in force in a channel."""
+        override = self.channels.get(channel)
+        if override is not None and override.challenge_mode is not None:
+            return override.challenge_mode
+        return self.challenge_mode
+
+
+class InvalidSettings(Exception):
+    """Settings a merchant tried to save are invalid; `problems` maps field to message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+def validated(data: dict[str, object]) -> TenantSettings:
+    """Build settings from a plain mapping, or raise InvalidSettings with field messages."""
+    try:
+        settings = TenantSettings.model_validate(data)
+    except ValidationError as exc:
+        problems = {
+            ".".join(str(p) for p in err["loc"]) or "settings": str(err["msg"]).removeprefix(
+                "Value error, "
+            )
+            for err in exc.errors()
+        }
+        raise InvalidSettings(problems) from None
+    whole = settings.problems()
+    if whole:
+        raise InvalidSettings({"settings": " ".join(whole)})
+    return settings
+
+
+class TenantSettingsRepository:
+    """Loads and saves a tenant's settings document."""
+
+    def __init__(self, redis: Commands, box: SecretBox) -> None:
+        self._redis = redis
+        self._box = box
+
+    async def get(self, tenant_id: str) -> TenantSettings:
+        """The tenant's settings, or the defaults."""
+        sealed = await self._redis.get(tenant_key(tenant_id, "settings"))
+        if sealed is None:
+            return TenantSettings()
+        return TenantSettings.model_validate(json.loads(self._box.open(sealed)))
+
+    async def save(self, tenant_id: str, settings: TenantSettings) -> None:
+        """Store the whole document, sealed."""
+        sealed = self._box.seal(settings.model_dump_json())
+        await self._redis.set(tenant_key(tenant_id, "settings"), sealed)
