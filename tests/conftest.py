@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
+from tests.standin import SaleorStandIn
 from tests.support.app_server import AppServer
+from tests.support.shop import VIRTUAL_NUMBER, Shop, wait_for
 
 CAPTURED = Path(__file__).resolve().parent.parent.parent / "shared" / "saleor" / "captured"
 
@@ -46,7 +49,9 @@ def start_app(clean_redis: str, tmp_path: Path) -> Iterator[Callable[..., AppSer
     servers: list[AppServer] = []
 
     def start(**settings: Any) -> AppServer:
-        server = AppServer(clean_redis, tmp_path / f"data{len(servers)}", **settings).start()
+        redis_url = settings.pop("redis_url", clean_redis)
+        data_dir = settings.pop("data_dir", tmp_path / f"data{len(servers)}")
+        server = AppServer(redis_url, data_dir, **settings).start()
         servers.append(server)
         return server
 
@@ -59,3 +64,24 @@ def start_app(clean_redis: str, tmp_path: Path) -> Iterator[Callable[..., AppSer
 def app_server(start_app: Callable[..., AppServer]) -> AppServer:
     """One app server with default settings."""
     return start_app()
+
+
+@pytest.fixture
+def saleor() -> Iterator[SaleorStandIn]:
+    """A Saleor stand-in on loopback (3.23 schema)."""
+    with SaleorStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+async def shop(saleor: SaleorStandIn, app_server: AppServer, clean_redis: str) -> Any:
+    """The app installed into the stand-in, webhooks active, a virtual number and `generic` on."""
+    installed = await saleor.install(f"{app_server.url}/api/manifest")
+    await wait_for(lambda: all(hook["isActive"] for hook in installed.app.webhooks))
+    client = aioredis.Redis.from_url(clean_redis, decode_responses=True)
+    shop = Shop(saleor=saleor, app=app_server, installed=installed, redis=client)
+    await shop.configure(
+        virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}}
+    )
+    yield shop
+    await client.aclose()

@@ -14,12 +14,13 @@ FUNCTIONS: list[Any] = [activate_webhooks]
 
 
 def build_worker(app: AppContext, concurrency: int = 20) -> Worker[Any]:
-    """A saq worker whose jobs find the AppContext under ctx["app"]."""
+    """A saq worker whose jobs find the AppContext under ctx["app"]; the host process owns
+    the signals."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["app"] = app
 
-    return Worker(
+    worker: Worker[Any] = Worker(
         app.queue,
         functions=FUNCTIONS,
         concurrency=concurrency,
@@ -27,3 +28,5 @@ def build_worker(app: AppContext, concurrency: int = 20) -> Worker[Any]:
         timers=PartialTimersDict(sweep=5, schedule=1, worker_info=10, abort=1),
         dequeue_timeout=1.0,
     )
+    worker.SIGNALS = []
+    return worker

@@ -61,9 +61,9 @@ class SaleorClient:
         client = Client(transport=transport, execute_timeout=self._timeout)
         try:
             async with client as session:
-                result: dict[str, Any] = await session.execute(
-                    gql(document(name)), variable_values=variables
-                )
+                request = gql(document(name))
+                request.variable_values = variables
+                result: dict[str, Any] = await session.execute(request)
                 return result
         except TransportQueryError as exc:
             raise SaleorRefused(f"{name}: {exc.errors}", list(exc.errors or [])) from None
