@@ -80,8 +80,6 @@ async def shop(saleor: SaleorStandIn, app_server: AppServer, clean_redis: str) -
     await wait_for(lambda: all(hook["isActive"] for hook in installed.app.webhooks))
     client = aioredis.Redis.from_url(clean_redis, decode_responses=True)
     shop = Shop(saleor=saleor, app=app_server, installed=installed, redis=client)
-    await shop.configure(
-        virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}}
-    )
+    await shop.configure(virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}})
     yield shop
     await client.aclose()

@@ -61,7 +61,9 @@ async def test_disallowed_saleor_is_refused(
 async def test_allowed_pattern_accepts_matching_saleor(
     saleor: SaleorStandIn, start_app: Callable[..., AppServer]
 ) -> None:
-    app = start_app(allowed_saleor_api_urls=["https://*.saleor.cloud/graphql/", "http://127.0.0.1:*/graphql/"])
+    app = start_app(
+        allowed_saleor_api_urls=["https://*.saleor.cloud/graphql/", "http://127.0.0.1:*/graphql/"]
+    )
     result = await saleor.install(f"{app.url}/api/manifest")
     assert result.register_response is not None and result.register_response.status_code == 200
 
@@ -72,7 +74,12 @@ async def test_allowed_pattern_accepts_matching_saleor(
         ({}, b'{"auth_token": "x"}', 400, "MISSING_SALEOR_API_URL"),
         ({"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"}, b"{}", 400, "MISSING_AUTH_TOKEN"),
         ({"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"}, b"not json", 400, "MISSING_AUTH_TOKEN"),
-        ({"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"}, b'{"auth_token": "x"}', 401, "UNKNOWN_APP_ID"),
+        (
+            {"Saleor-Api-Url": "http://127.0.0.1:9/graphql/"},
+            b'{"auth_token": "x"}',
+            401,
+            "UNKNOWN_APP_ID",
+        ),
     ],
 )
 def test_bad_register_requests(
@@ -81,7 +88,10 @@ def test_bad_register_requests(
     with app_server.client() as http:
         answer = http.post("/api/register", content=body, headers=headers)
     assert answer.status_code == status
-    assert answer.json() == {"success": False, "error": {"code": code, "message": answer.json()["error"]["message"]}}
+    assert answer.json() == {
+        "success": False,
+        "error": {"code": code, "message": answer.json()["error"]["message"]},
+    }
 
 
 async def test_forged_token_is_refused(saleor: SaleorStandIn, app_server: AppServer) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from graphql import OperationDefinitionNode, OperationType, parse, validate
 
+from graphql import OperationDefinitionNode, OperationType, parse, validate
 from saleor_app.paths import GRAPHQL_DIR
 from tests.support.app_server import AppServer
 from tests.support.saleor_schemas import SCHEMA_FILES, enum_values, saleor_schema

@@ -118,7 +118,9 @@ async def test_captured_real_delivery_is_accepted(app_server: AppServer, clean_r
     headers = dict(request.headers)
     headers.pop("Host")
     headers.pop("Content-Length")
-    answer = httpx.post(f"{app_server.url}/api/webhooks/app-deleted", content=request.body, headers=headers)
+    answer = httpx.post(
+        f"{app_server.url}/api/webhooks/app-deleted", content=request.body, headers=headers
+    )
     assert answer.status_code == 200, answer.text
     assert await repo.get(tenant.id) is None
     await client.aclose()

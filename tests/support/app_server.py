@@ -41,7 +41,11 @@ class AppServer:
         self.settings: Settings = load_settings(**values)
         self.app = create_app(self.settings, with_worker=with_worker)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
             lifespan="on",
         )
         self.server = uvicorn.Server(config)
