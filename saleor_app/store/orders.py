@@ -1,0 +1,112 @@
+"""The app's record of each order it decided: decision, score, reasons, challenge, fate."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from saleor_app.store.keys import tenant_key
+from saleor_app.store.redis import Commands
+
+RETENTION_SECONDS = 90 * 24 * 3600
+
+
+class Decision(StrEnum):
+    """The risk decision on an order or checkout."""
+
+    ALLOW = "ALLOW"
+    CHALLENGE = "CHALLENGE"
+    REVIEW = "REVIEW"
+
+
+class OrderState(StrEnum):
+    """Where the order stands from the app's point of view."""
+
+    CONFIRMING = "CONFIRMING"
+    HELD = "HELD"
+    CONFIRMED = "CONFIRMED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+    CLOSED = "CLOSED"
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One order the app decided (risk reasons are merchant-only: never show shoppers)."""
+
+    order_id: str
+    number: str
+    channel: str
+    decision: Decision
+    score: float
+    reasons: list[dict[str, Any]]
+    state: OrderState
+    decided_at: float
+    challenge_id: str | None = None
+    checkout_id: str | None = None
+    phone_hint: str | None = None
+    total: str = ""
+    note: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """Stored form."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> OrderRecord:
+        """Inverse of to_json."""
+        data = json.loads(raw)
+        data["decision"] = Decision(data["decision"])
+        data["state"] = OrderState(data["state"])
+        return cls(**data)
+
+
+class OrderRepository:
+    """Order records of one tenant, newest first in a sorted set."""
+
+    def __init__(self, redis: Commands, tenant_id: str) -> None:
+        self._redis = redis
+        self.tenant_id = tenant_id
+
+    def _key(self, order_id: str) -> str:
+        return tenant_key(self.tenant_id, "order", order_id)
+
+    async def create(self, record: OrderRecord) -> bool:
+        """Store the first decision on an order; False when one exists (duplicate webhook)."""
+        created = await self._redis.set(
+            self._key(record.order_id), record.to_json(), nx=True, ex=RETENTION_SECONDS
+        )
+        if created:
+            await self._redis.zadd(
+                tenant_key(self.tenant_id, "orders"), {record.order_id: record.decided_at}
+            )
+        return bool(created)
+
+    async def get(self, order_id: str) -> OrderRecord | None:
+        """The record of an order, if the app decided it."""
+        raw = await self._redis.get(self._key(order_id))
+        return OrderRecord.from_json(raw) if raw else None
+
+    async def set_state(self, order_id: str, state: OrderState, event: str) -> OrderRecord | None:
+        """Move an order to a new state and note why in its history."""
+        record = await self.get(order_id)
+        if record is None:
+            return None
+        entry = {"at": time.time(), "state": state.value, "event": event}
+        updated = replace(record, state=state, history=[*record.history, entry])
+        await self._redis.set(self._key(order_id), updated.to_json(), ex=RETENTION_SECONDS)
+        return updated
+
+    async def recent(self, limit: int = 100, offset: int = 0) -> list[OrderRecord]:
+        """The latest decided orders, newest first."""
+        ids: list[str] = await self._redis.zrevrange(
+            tenant_key(self.tenant_id, "orders"), offset, offset + limit - 1
+        )
+        if not ids:
+            return []
+        raws: list[str | None] = await self._redis.mget([self._key(i) for i in ids])
+        return [OrderRecord.from_json(raw) for raw in raws if raw]
