@@ -34,7 +34,7 @@ EXPLANATIONS: Mapping[str, str] = {
     "guest_checkout": "Guest checkout (no customer account).",
     "first_order": "First order from this customer seen by the app.",
     "country_mismatch": "Billing country {billing} differs from shipping country {shipping}.",
-    "phone_country_mismatch": "Phone country {phone_country} differs from billing country {billing}.",
+    "phone_country_mismatch": "Phone country {phone_country} differs from billing {billing}.",
     "no_phone": "No phone number on the order.",
     "velocity_email": "{count} orders with this e-mail within {hours} h.",
     "velocity_phone": "{count} orders with this phone within {hours} h.",
