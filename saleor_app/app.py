@@ -15,6 +15,7 @@ from saleor_app.config import Settings
 from saleor_app.context import AppContext
 from saleor_app.engine.routes import inbound_routes
 from saleor_app.http_utils import RequestContextMiddleware
+from saleor_app.jobs.periodic import periodic_tasks
 from saleor_app.jobs.queue import make_queue
 from saleor_app.jobs.worker import build_worker
 from saleor_app.observability import Metrics
@@ -59,7 +60,8 @@ async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
     worker = build_worker(ctx)
     task = asyncio.create_task(worker.start())
     try:
-        yield
+        async with periodic_tasks(ctx):
+            yield
     finally:
         await worker.stop()
         with contextlib.suppress(asyncio.CancelledError):

@@ -34,8 +34,13 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level)
     app = create_app(settings, with_worker=True, announce=True, demo=args.demo)
     uvicorn.run(
-        app, host=args.host, port=args.port, access_log=False, log_config=None,
-        proxy_headers=False, server_header=False,
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
     )
 
 

@@ -76,8 +76,12 @@ class RequestContextMiddleware:
             log.log(
                 level,
                 "request",
-                extra={"method": scope["method"], "route": route, "status": status,
-                       "ms": round(elapsed * 1000, 2)},
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
             )
             request_id_var.reset(token)
 

@@ -81,6 +81,8 @@ class Metrics:
             registry=self.registry,
         )
         self.jobs = Counter(
-            "rotp_jobs_total", "Background jobs by name and outcome", ["job", "outcome"],
+            "rotp_jobs_total",
+            "Background jobs by name and outcome",
+            ["job", "outcome"],
             registry=self.registry,
         )

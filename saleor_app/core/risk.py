@@ -8,8 +8,17 @@ from enum import StrEnum
 from typing import Any
 
 DEFAULT_AMOUNT_THRESHOLDS: Mapping[str, float] = {
-    "EUR": 250.0, "USD": 275.0, "GBP": 220.0, "CHF": 250.0, "CAD": 375.0, "AUD": 400.0,
-    "PLN": 1100.0, "SEK": 2800.0, "NOK": 2900.0, "DKK": 1900.0, "JPY": 40000.0,
+    "EUR": 250.0,
+    "USD": 275.0,
+    "GBP": 220.0,
+    "CHF": 250.0,
+    "CAD": 375.0,
+    "AUD": 400.0,
+    "PLN": 1100.0,
+    "SEK": 2800.0,
+    "NOK": 2900.0,
+    "DKK": 1900.0,
+    "JPY": 40000.0,
 }
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
@@ -96,8 +105,14 @@ class RiskRules:
 
 
 SCALAR_OVERRIDES = frozenset(
-    {"challenge_at", "review_at", "velocity_limit", "velocity_window_hours",
-     "verified_within_days", "default_amount_threshold"}
+    {
+        "challenge_at",
+        "review_at",
+        "velocity_limit",
+        "velocity_window_hours",
+        "verified_within_days",
+        "default_amount_threshold",
+    }
 )
 INT_OVERRIDES = frozenset({"velocity_limit", "velocity_window_hours", "verified_within_days"})
 

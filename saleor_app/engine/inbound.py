@@ -40,7 +40,10 @@ class InboundOutcome:
 
 
 async def receive_sms(
-    ctx: AppContext, tenant_id: str, settings: TenantSettings, sms: InboundSms,
+    ctx: AppContext,
+    tenant_id: str,
+    settings: TenantSettings,
+    sms: InboundSms,
     now: float | None = None,
 ) -> InboundOutcome:
     """Process an authenticated SMS exactly once per (provider, message id)."""
@@ -81,7 +84,11 @@ async def _judge_sms(
 
 
 async def _matched(
-    ctx: AppContext, store: ChallengeStore, challenge_id: str, sender: str, sms: InboundSms,
+    ctx: AppContext,
+    store: ChallengeStore,
+    challenge_id: str,
+    sender: str,
+    sms: InboundSms,
     now: float,
 ) -> InboundOutcome:
     challenge = await store.get(challenge_id)

@@ -8,9 +8,25 @@ from saq import Worker
 from saq.types import PartialTimersDict
 
 from saleor_app.context import AppContext
+from saleor_app.jobs.saleor_jobs import (
+    add_order_note,
+    cancel_order,
+    confirm_order,
+    report_problem,
+    write_private_metadata,
+)
 from saleor_app.jobs.webhook_activation import activate_webhooks
+from saleor_app.orders.outcome import apply_challenge_outcome
 
-FUNCTIONS: list[Any] = [activate_webhooks]
+FUNCTIONS: list[Any] = [
+    activate_webhooks,
+    apply_challenge_outcome,
+    confirm_order,
+    cancel_order,
+    add_order_note,
+    write_private_metadata,
+    report_problem,
+]
 
 
 def build_worker(app: AppContext, concurrency: int = 20) -> Worker[Any]:

@@ -43,8 +43,6 @@ def verify_webhook_signature(signature: str, body: bytes, jwks: dict[str, Any]) 
         raise UnknownSigningKey("signature key is not in the JWKS")
     try:
         key = jwt.PyJWK(jwk, algorithm="RS256").key
-        jwt.api_jws.decode_complete(
-            signature, key=key, algorithms=["RS256"], detached_payload=body
-        )
+        jwt.api_jws.decode_complete(signature, key=key, algorithms=["RS256"], detached_payload=body)
     except (InvalidTokenError, PyJWKError, ValueError):
         raise SignatureInvalid("signature does not verify") from None

@@ -17,13 +17,28 @@ RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
 
 AUDIT_LENGTH = 1000
+FOREVER_MS = 2**53
 
 SHORT = {
-    "id": "i", "tenant": "t", "code": "c", "virtual_number": "v", "created_at": "ca",
-    "expires_at": "e", "order_id": "o", "checkout_id": "k", "expected_phone": "p",
-    "status": "s", "attempts": "a", "max_attempts": "m", "sender_policy": "sp",
-    "verified_sender": "vs", "verified_at": "va", "sender_line_type": "lt",
-    "sender_carrier": "cr", "renewals": "r", "suspicious": "x",
+    "id": "i",
+    "tenant": "t",
+    "code": "c",
+    "virtual_number": "v",
+    "created_at": "ca",
+    "expires_at": "e",
+    "order_id": "o",
+    "checkout_id": "k",
+    "expected_phone": "p",
+    "status": "s",
+    "attempts": "a",
+    "max_attempts": "m",
+    "sender_policy": "sp",
+    "verified_sender": "vs",
+    "verified_at": "va",
+    "sender_line_type": "lt",
+    "sender_carrier": "cr",
+    "renewals": "r",
+    "suspicious": "x",
 }
 LONG = {short: long for long, short in SHORT.items()}
 
@@ -77,7 +92,7 @@ if ARGV[4] == 'EXPIRED' and tonumber(ARGV[2]) < tonumber(s[3]) * 1000 then retur
 redis.call('HSET', KEYS[1], 's', ARGV[4])
 redis.call('DEL', ARGV[3] .. s[4] .. ':' .. s[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
-return ARGV[4]
+return 'CHANGED'
 """
 
 # KEYS: 1 hash, 2 deadlines, 3 new code index
@@ -114,8 +129,11 @@ def _decode(tenant_id: str, raw: dict[str, str]) -> Challenge:
 
 _SCRIPTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _SOURCES = {
-    "create": _CREATE, "verify": _VERIFY, "wrong_code": _WRONG_CODE,
-    "finish": _FINISH, "renew": _RENEW,
+    "create": _CREATE,
+    "verify": _VERIFY,
+    "wrong_code": _WRONG_CODE,
+    "finish": _FINISH,
+    "renew": _RENEW,
 }
 
 
@@ -167,9 +185,13 @@ class ChallengeStore:
                 self.key("by-phone"),
             ],
             args=[
-                challenge.id, _ms(challenge.expires_at), _ms(RETENTION_SECONDS),
-                challenge.order_id or "", challenge.checkout_id or "",
-                challenge.expected_phone or "", *fields,
+                challenge.id,
+                _ms(challenge.expires_at),
+                _ms(RETENTION_SECONDS),
+                challenge.order_id or "",
+                challenge.checkout_id or "",
+                challenge.expected_phone or "",
+                *fields,
             ],
         )
         if created:
@@ -206,8 +228,12 @@ class ChallengeStore:
         await self._redis.hset(self.key("by-order"), order_id, challenge_id)
 
     async def verify(
-        self, challenge: Challenge, sender: str, now: float,
-        line_type: str | None = None, carrier: str | None = None,
+        self,
+        challenge: Challenge,
+        sender: str,
+        now: float,
+        line_type: str | None = None,
+        carrier: str | None = None,
     ) -> str:
         """PENDING → VERIFIED exactly once; returns VERIFIED or why not."""
         extra = {"vs": sender, "va": repr(now)}
@@ -217,8 +243,13 @@ class ChallengeStore:
             extra["cr"] = carrier
         result: str = await self._scripts["verify"](
             keys=[self._hash(challenge.id), self.key("deadlines")],
-            args=[challenge.id, challenge.code, _ms(now), self._code_prefix,
-                  *[item for pair in extra.items() for item in pair]],
+            args=[
+                challenge.id,
+                challenge.code,
+                _ms(now),
+                self._code_prefix,
+                *[item for pair in extra.items() for item in pair],
+            ],
         )
         if result == "VERIFIED":
             await self._audit(challenge.id, "VERIFIED", sender_line_type=line_type)
@@ -241,15 +272,25 @@ class ChallengeStore:
         await self._redis.hincrby(self._hash(challenge_id), SHORT["suspicious"], 1)
         await self._audit(challenge_id, reason)
 
-    async def finish(self, challenge_id: str, status: ChallengeStatus, now: float) -> str:
-        """PENDING → EXPIRED (only once due) or REJECTED; returns the status now in force."""
+    async def finish(
+        self,
+        challenge_id: str,
+        status: ChallengeStatus,
+        now: float,
+        why: str = "",
+        due_only: bool = True,
+    ) -> bool:
+        """PENDING → EXPIRED (when due, unless not due_only) or REJECTED; True for the one
+        caller that changed it."""
+        now_ms = _ms(now) if due_only else FOREVER_MS
         result: str = await self._scripts["finish"](
             keys=[self._hash(challenge_id), self.key("deadlines")],
-            args=[challenge_id, _ms(now), self._code_prefix, status.value],
+            args=[challenge_id, now_ms, self._code_prefix, status.value],
         )
-        if result == status.value:
-            await self._audit(challenge_id, status.value)
-        return result
+        if result != "CHANGED":
+            return False
+        await self._audit(challenge_id, status.value, why=why or None)
+        return True
 
     async def renew(
         self, challenge: Challenge, code: str, now: float, ttl_seconds: int, max_renewals: int
@@ -257,10 +298,19 @@ class ChallengeStore:
         """New code and expiry, old code dead: RENEWED, CODE_TAKEN, LIMIT or the final status."""
         expires_ms = _ms(now + ttl_seconds)
         result: str = await self._scripts["renew"](
-            keys=[self._hash(challenge.id), self.key("deadlines"),
-                  self._code_key(challenge.virtual_number, code)],
-            args=[challenge.id, code, expires_ms, _ms(RETENTION_SECONDS), max_renewals,
-                  self._code_prefix],
+            keys=[
+                self._hash(challenge.id),
+                self.key("deadlines"),
+                self._code_key(challenge.virtual_number, code),
+            ],
+            args=[
+                challenge.id,
+                code,
+                expires_ms,
+                _ms(RETENTION_SECONDS),
+                max_renewals,
+                self._code_prefix,
+            ],
         )
         if result == "RENEWED":
             await self._audit(challenge.id, "RENEWED")

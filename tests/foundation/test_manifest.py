@@ -6,6 +6,7 @@ import pytest
 
 from graphql import OperationDefinitionNode, OperationType, parse, validate
 from saleor_app.paths import GRAPHQL_DIR
+from saleor_app.saleor.documents import document
 from tests.support.app_server import AppServer
 from tests.support.saleor_schemas import SCHEMA_FILES, enum_values, saleor_schema
 
@@ -69,5 +70,5 @@ def test_documents_sent_to_saleor_validate(version: str) -> None:
     sent = [f for f in files if f.name != "storefront.graphql"]
     assert sent
     for path in sent:
-        errors = validate(schema, parse(path.read_text()))
+        errors = validate(schema, parse(document(path.stem)))
         assert errors == [], f"{path.name}: {errors}"

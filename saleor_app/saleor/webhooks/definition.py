@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from saleor_app.paths import WEBHOOKS_DIR
+from saleor_app.saleor.documents import with_fragments
 
 if TYPE_CHECKING:
     from saleor_app.context import AppContext
@@ -31,7 +32,7 @@ class SaleorWebhook:
     @property
     def query(self) -> str:
         """The subscription document."""
-        return (WEBHOOKS_DIR / f"{self.name}.graphql").read_text()
+        return with_fragments((WEBHOOKS_DIR / f"{self.name}.graphql").read_text())
 
     def manifest_entry(self, app_url: str) -> dict[str, Any]:
         """The `webhooks[]` item of the manifest; inactive until the token is stored."""
@@ -42,3 +43,13 @@ class SaleorWebhook:
             "targetUrl": app_url + self.path,
             "isActive": False,
         }
+
+
+def payload_object(webhook: VerifiedWebhook, name: str) -> dict[str, Any]:
+    """The event's `order` / `checkout` object, or a 400 when Saleor could not resolve it."""
+    from saleor_app.saleor.webhook_verifier import WebhookRefused
+
+    obj = webhook.payload.get(name)
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise WebhookRefused(400, "MISSING_OBJECT", f"payload has no {name}")
+    return obj

@@ -1,0 +1,131 @@
+"""Periodic work in every worker: expire due challenges, reconcile orders with Saleor."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from saleor_app.context import AppContext
+from saleor_app.core.model import ChallengeStatus
+from saleor_app.engine.outcomes import challenge_changed
+from saleor_app.jobs.queue import enqueue
+from saleor_app.orders.channels import channel_statuses
+from saleor_app.orders.decide import decide_order
+from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
+from saleor_app.store.keys import tenant_key
+from saleor_app.store.orders import OrderRepository, OrderState
+from saleor_app.store.redis import RedisError
+from saleor_app.store.tenants import Tenant
+
+log = logging.getLogger(__name__)
+
+EXPIRY_INTERVAL_SECONDS = 1.0
+RECONCILE_INTERVAL_SECONDS = 300.0
+RECONCILE_LOOKBACK_DAYS = 2
+MAX_RECONCILE_PAGES = 20
+
+
+async def expire_due(app: AppContext, now: float | None = None) -> int:
+    """Mark every due PENDING challenge EXPIRED (each once, fleet-wide); return how many."""
+    moment = time.time() if now is None else now
+    expired = 0
+    for tenant_id in await app.tenants.all_ids():
+        store = app.challenges(tenant_id)
+        for challenge_id in await store.due(moment):
+            if await store.finish(challenge_id, ChallengeStatus.EXPIRED, moment, "ttl"):
+                expired += 1
+                await challenge_changed(app, store, challenge_id, "EXPIRED")
+    return expired
+
+
+async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
+    """Decide UNCONFIRMED orders no webhook told us about, and re-release verified ones
+    whose release did not land."""
+    counts = {"decided": 0, "released": 0}
+    holding = [c.id for c in await channel_statuses(app, tenant) if c.can_hold]
+    if not holding:
+        return counts
+    since = (datetime.now(UTC) - timedelta(days=RECONCILE_LOOKBACK_DAYS)).date().isoformat()
+    orders = OrderRepository(app.store.client, tenant.id)
+    store = app.challenges(tenant.id)
+    saleor = app.saleor(tenant)
+    after: str | None = None
+    for _ in range(MAX_RECONCILE_PAGES):
+        variables = {"channels": holding, "after": after, "since": since}
+        page = (await saleor.query("unconfirmed_orders", variables))["orders"]
+        for edge in page["edges"]:
+            order = edge["node"]
+            record = await orders.get(order["id"])
+            if record is None:
+                if await decide_order(app, tenant, order, source="reconciliation"):
+                    counts["decided"] += 1
+                continue
+            challenge = await store.get(record.challenge_id) if record.challenge_id else None
+            verified = challenge is not None and challenge.status is ChallengeStatus.VERIFIED
+            if record.state is OrderState.CONFIRMING or (
+                record.state is OrderState.HELD and verified
+            ):
+                if record.state is OrderState.HELD and challenge is not None:
+                    await challenge_changed(app, store, challenge.id, "VERIFIED")
+                else:
+                    await enqueue(
+                        app.queue,
+                        "confirm_order",
+                        key=f"confirm:{tenant.id}:{record.order_id}",
+                        tenant_id=tenant.id,
+                        order_id=record.order_id,
+                    )
+                counts["released"] += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    log.info("reconciled", extra={"tenant": tenant.id, **counts})
+    return counts
+
+
+async def reconcile_all(app: AppContext) -> None:
+    """Reconcile every tenant, each at most once per interval across all workers."""
+    for tenant_id in await app.tenants.all_ids():
+        lock = tenant_key(tenant_id, "reconcile-lock")
+        ttl = int(RECONCILE_INTERVAL_SECONDS * 0.9)
+        if not await app.store.client.set(lock, "1", nx=True, ex=ttl):
+            continue
+        tenant = await app.tenants.get(tenant_id)
+        if tenant is None:
+            continue
+        try:
+            await reconcile(app, tenant)
+        except (SaleorUnavailable, SaleorRefused) as exc:
+            log.warning("reconciliation failed", extra={"tenant": tenant_id, "error": str(exc)})
+
+
+async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
+    while True:
+        try:
+            await work()
+        except (RedisError, OSError):
+            log.warning("periodic task failed: store unavailable", extra={"task": name})
+        except Exception:
+            log.exception("periodic task failed", extra={"task": name})
+        await asyncio.sleep(seconds)
+
+
+@contextlib.asynccontextmanager
+async def periodic_tasks(app: AppContext) -> AsyncIterator[None]:
+    """Run expiry and reconciliation loops until the block ends."""
+    tasks = [
+        asyncio.create_task(_every(EXPIRY_INTERVAL_SECONDS, lambda: expire_due(app), "expiry")),
+        asyncio.create_task(
+            _every(RECONCILE_INTERVAL_SECONDS, lambda: reconcile_all(app), "reconcile")
+        ),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

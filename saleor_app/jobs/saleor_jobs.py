@@ -1,0 +1,200 @@
+"""Every Saleor mutation runs as a durable job: retried with backoff, buried when hopeless."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from saleor_app.context import AppContext
+from saleor_app.jobs.dead_letter import bury
+from saleor_app.jobs.queue import enqueue
+from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
+from saleor_app.store.orders import OrderRepository, OrderState
+
+log = logging.getLogger(__name__)
+
+ALREADY_DECIDED = "INVALID"
+
+
+async def _run(
+    ctx: dict[str, Any],
+    name: str,
+    tenant_id: str,
+    work: Callable[[AppContext, SaleorClient], Awaitable[None]],
+    **details: Any,
+) -> None:
+    """Run one Saleor call; raise to retry while Saleor is unavailable, bury when hopeless."""
+    app: AppContext = ctx["app"]
+    tenant = await app.tenants.get(tenant_id)
+    if tenant is None:
+        log.info("job dropped: tenant removed", extra={"job": name, "tenant": tenant_id})
+        return
+    job = ctx.get("job")
+    last_attempt = job is None or job.attempts >= job.retries
+    try:
+        await work(app, app.saleor(tenant))
+    except SaleorUnavailable as exc:
+        if not last_attempt:
+            app.metrics.jobs.labels(name, "retry").inc()
+            log.warning("saleor unavailable, will retry", extra={"job": name, "tenant": tenant_id})
+            raise
+        await _bury_and_report(app, tenant_id, name, str(exc), **details)
+        return
+    except SaleorRefused as exc:
+        await _bury_and_report(app, tenant_id, name, str(exc), **details)
+        return
+    app.metrics.jobs.labels(name, "done").inc()
+
+
+async def _bury_and_report(
+    app: AppContext, tenant_id: str, name: str, error: str, **details: Any
+) -> None:
+    log.error("job failed for good", extra={"job": name, "tenant": tenant_id, **details})
+    await bury(app, tenant_id, name, error, **details)
+    order = details.get("order_id", "")
+    await enqueue(
+        app.queue,
+        "report_problem",
+        key=f"problem:{tenant_id}:{name}:{order}",
+        tenant_id=tenant_id,
+        problem_key=f"job-failed:{name}",
+        message=f"Reverse OTP could not run {name} for order {order}: see the app's Problems page.",
+    )
+
+
+def _first_error(payload: dict[str, Any]) -> dict[str, Any] | None:
+    errors = payload.get("errors") or []
+    return errors[0] if errors else None
+
+
+async def confirm_order(
+    ctx: dict[str, Any], *, tenant_id: str, order_id: str, note: str = ""
+) -> None:
+    """orderConfirm exactly once: a retry first asks Saleor whether it already happened."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        orders = OrderRepository(app.store.client, tenant_id)
+        job = ctx.get("job")
+        if job is not None and job.attempts > 1:
+            status = (await saleor.query("order_status", {"id": order_id}))["order"]
+            if status is not None and status["status"] != "UNCONFIRMED":
+                await _settled(app, orders, tenant_id, order_id, status["status"], note)
+                return
+        result = (await saleor.execute("order_confirm", {"id": order_id}))["orderConfirm"]
+        error = _first_error(result)
+        if error is None:
+            await _settled(app, orders, tenant_id, order_id, "UNFULFILLED", note)
+            return
+        if error.get("code") == ALREADY_DECIDED:
+            status = (await saleor.query("order_status", {"id": order_id}))["order"]
+            await _settled(app, orders, tenant_id, order_id, (status or {}).get("status", ""), note)
+            return
+        raise SaleorRefused(f"orderConfirm: {error.get('code')}: {error.get('message')}")
+
+    await _run(ctx, "confirm_order", tenant_id, work, order_id=order_id)
+
+
+async def _settled(
+    app: AppContext,
+    orders: OrderRepository,
+    tenant_id: str,
+    order_id: str,
+    status: str,
+    note: str,
+) -> None:
+    if status == "CANCELED":
+        await orders.set_state(order_id, OrderState.CANCELLED, "cancelled before confirmation")
+        return
+    await orders.set_state(order_id, OrderState.CONFIRMED, "confirmed in Saleor")
+    if note:
+        await add_note_later(app, tenant_id, order_id, note, "confirmed")
+
+
+async def cancel_order(
+    ctx: dict[str, Any], *, tenant_id: str, order_id: str, note: str = ""
+) -> None:
+    """orderCancel once; an order already cancelled counts as done."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        orders = OrderRepository(app.store.client, tenant_id)
+        job = ctx.get("job")
+        if job is not None and job.attempts > 1:
+            status = (await saleor.query("order_status", {"id": order_id}))["order"]
+            if status is not None and status["status"] == "CANCELED":
+                await orders.set_state(order_id, OrderState.CANCELLED, "cancelled in Saleor")
+                return
+        result = (await saleor.execute("order_cancel", {"id": order_id}))["orderCancel"]
+        error = _first_error(result)
+        if error is not None:
+            raise SaleorRefused(f"orderCancel: {error.get('code')}: {error.get('message')}")
+        await orders.set_state(order_id, OrderState.CANCELLED, "cancelled in Saleor")
+        if note:
+            await add_note_later(app, tenant_id, order_id, note, "cancelled")
+
+    await _run(ctx, "cancel_order", tenant_id, work, order_id=order_id)
+
+
+async def add_note_later(
+    app: AppContext, tenant_id: str, order_id: str, message: str, kind: str
+) -> None:
+    """Queue an order note (one per order and kind)."""
+    await enqueue(
+        app.queue,
+        "add_order_note",
+        key=f"note:{tenant_id}:{order_id}:{kind}",
+        tenant_id=tenant_id,
+        order_id=order_id,
+        message=message,
+    )
+
+
+async def add_order_note(
+    ctx: dict[str, Any], *, tenant_id: str, order_id: str, message: str
+) -> None:
+    """orderNoteAdd: what the merchant reads in Saleor's order history."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        variables = {"id": order_id, "message": message}
+        result = (await saleor.execute("order_note_add", variables))["orderNoteAdd"]
+        error = _first_error(result)
+        if error is not None:
+            raise SaleorRefused(f"orderNoteAdd: {error.get('code')}: {error.get('message')}")
+
+    await _run(ctx, "add_order_note", tenant_id, work, order_id=order_id)
+
+
+async def write_private_metadata(
+    ctx: dict[str, Any], *, tenant_id: str, object_id: str, items: dict[str, str]
+) -> None:
+    """updatePrivateMetadata on an order or checkout (idempotent by nature)."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        variables = {"id": object_id, "input": [{"key": k, "value": v} for k, v in items.items()]}
+        result = (await saleor.execute("private_metadata_update", variables))[
+            "updatePrivateMetadata"
+        ]
+        error = _first_error(result)
+        if error is not None:
+            raise SaleorRefused(f"updatePrivateMetadata: {error.get('code')}")
+
+    await _run(ctx, "write_private_metadata", tenant_id, work, object_id=object_id)
+
+
+async def report_problem(
+    ctx: dict[str, Any], *, tenant_id: str, problem_key: str, message: str
+) -> None:
+    """appProblemCreate: the merchant sees the problem in Saleor's dashboard (3.22+)."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        variables = {"key": problem_key, "message": message[:2000]}
+        await saleor.execute("app_problem_create", variables)
+
+    app: AppContext = ctx["app"]
+    tenant = await app.tenants.get(tenant_id)
+    if tenant is None:
+        return
+    try:
+        await work(app, app.saleor(tenant))
+    except SaleorRefused as exc:
+        log.warning("problem not reported", extra={"tenant": tenant_id, "error": str(exc)})

@@ -1,0 +1,84 @@
+"""Merchant decisions on a held order: approve (confirm) or reject (hold or cancel)."""
+
+from __future__ import annotations
+
+import time
+
+from saleor_app.context import AppContext
+from saleor_app.core.model import ChallengeStatus
+from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.saleor_jobs import add_note_later
+from saleor_app.store.orders import OrderRecord, OrderRepository, OrderState
+from saleor_app.store.tenant_settings import ExpiryPolicy
+from saleor_app.store.tenants import Tenant
+
+FINAL_STATES = (OrderState.CONFIRMED, OrderState.CANCELLED, OrderState.CLOSED)
+
+
+async def approve_order(
+    ctx: AppContext, tenant: Tenant, order_id: str, staff: str, reason: str
+) -> OrderRecord | None:
+    """Confirm a held order in Saleor (durably, once) on a merchant's word."""
+    orders = OrderRepository(ctx.store.client, tenant.id)
+    record = await orders.get(order_id)
+    if record is None or record.state in FINAL_STATES:
+        return record
+    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.EXPIRED, "approved by staff")
+    updated = await orders.set_state(order_id, OrderState.CONFIRMING, f"approved by {staff}")
+    note = f"Reverse OTP: approved by {staff}" + (f": {reason}" if reason else ".")
+    await enqueue(
+        ctx.queue,
+        "confirm_order",
+        key=f"confirm:{tenant.id}:{order_id}",
+        tenant_id=tenant.id,
+        order_id=order_id,
+        note=note,
+    )
+    return updated
+
+
+async def reject_order(
+    ctx: AppContext, tenant: Tenant, order_id: str, staff: str, reason: str
+) -> OrderRecord | None:
+    """Reject a held order: cancel it or keep it held, as the merchant configured."""
+    orders = OrderRepository(ctx.store.client, tenant.id)
+    record = await orders.get(order_id)
+    if record is None or record.state in FINAL_STATES:
+        return record
+    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.REJECTED, "rejected by staff")
+    settings = await ctx.tenant_settings.get(tenant.id)
+    why = f": {reason}" if reason else "."
+    if settings.reject_policy is ExpiryPolicy.CANCEL:
+        updated = await orders.set_state(order_id, OrderState.CANCELLING, f"rejected by {staff}")
+        note = (
+            f"Reverse OTP: rejected by {staff}{why} The order was cancelled; any payment "
+            "must be refunded or voided through the payment app."
+        )
+        await enqueue(
+            ctx.queue,
+            "cancel_order",
+            key=f"cancel:{tenant.id}:{order_id}",
+            tenant_id=tenant.id,
+            order_id=order_id,
+            note=note,
+        )
+        return updated
+    updated = await orders.set_state(order_id, OrderState.HELD, f"rejected by {staff}")
+    await add_note_later(
+        ctx,
+        tenant.id,
+        order_id,
+        f"Reverse OTP: rejected by {staff}{why} The order stays held.",
+        "rejected",
+    )
+    return updated
+
+
+async def _close_challenge(
+    ctx: AppContext, tenant_id: str, record: OrderRecord, status: ChallengeStatus, why: str
+) -> None:
+    if record.challenge_id is None:
+        return
+    store = ctx.challenges(tenant_id)
+    if await store.finish(record.challenge_id, status, time.time(), why, due_only=False):
+        await store.publish(record.challenge_id, status.value)

@@ -1,0 +1,104 @@
+"""The order's fate once its challenge is decided: release, hold for review, or cancel."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from saleor_app.context import AppContext
+from saleor_app.core.model import ChallengeStatus
+from saleor_app.core.phones import mask_phone
+from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.saleor_jobs import add_note_later
+from saleor_app.orders.decide import METADATA_PREFIX, rules_for
+from saleor_app.orders.facts import History
+from saleor_app.store.orders import OrderRepository, OrderState
+from saleor_app.store.tenant_settings import ExpiryPolicy
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = (OrderState.HELD,)
+
+
+async def apply_challenge_outcome(
+    ctx: dict[str, Any], *, tenant_id: str, challenge_id: str
+) -> None:
+    """Job: act on a VERIFIED, EXPIRED or REJECTED challenge (idempotent)."""
+    app: AppContext = ctx["app"]
+    challenge = await app.challenges(tenant_id).get(challenge_id)
+    if challenge is None:
+        return
+    settings = await app.tenant_settings.get(tenant_id)
+    if challenge.status is ChallengeStatus.VERIFIED and challenge.verified_sender:
+        days = rules_for(settings, "").verified_within_days
+        history = History(app.store.client, tenant_id)
+        await history.remember_verified_phone(
+            challenge.verified_sender, days, challenge.sender_line_type
+        )
+    if challenge.order_id is None:
+        if challenge.checkout_id and challenge.status is ChallengeStatus.VERIFIED:
+            items = {
+                f"{METADATA_PREFIX}verified": "true",
+                f"{METADATA_PREFIX}challenge": challenge.id,
+            }
+            await enqueue(
+                app.queue,
+                "write_private_metadata",
+                key=f"meta:{tenant_id}:{challenge.id}:verified",
+                tenant_id=tenant_id,
+                object_id=challenge.checkout_id,
+                items=items,
+            )
+        return
+    orders = OrderRepository(app.store.client, tenant_id)
+    record = await orders.get(challenge.order_id)
+    if record is None or record.state not in OPEN_STATES or record.challenge_id != challenge.id:
+        return
+    order_id = record.order_id
+    if challenge.status is ChallengeStatus.VERIFIED:
+        sender = mask_phone(challenge.verified_sender) if challenge.verified_sender else "?"
+        when = datetime.fromtimestamp(challenge.verified_at or time.time(), UTC)
+        note = f"Reverse OTP: verified by SMS from {sender} at {when:%Y-%m-%d %H:%M:%S} UTC."
+        await orders.set_state(order_id, OrderState.CONFIRMING, "verified by SMS")
+        await enqueue(
+            app.queue,
+            "confirm_order",
+            key=f"confirm:{tenant_id}:{order_id}",
+            tenant_id=tenant_id,
+            order_id=order_id,
+            note=note,
+        )
+        await enqueue(
+            app.queue,
+            "write_private_metadata",
+            key=f"meta:{tenant_id}:{order_id}:verified",
+            tenant_id=tenant_id,
+            object_id=order_id,
+            items={f"{METADATA_PREFIX}verified": "true", f"{METADATA_PREFIX}verified_by": sender},
+        )
+        return
+    what = "expired" if challenge.status is ChallengeStatus.EXPIRED else "was rejected"
+    if settings.expiry_policy is ExpiryPolicy.CANCEL:
+        note = (
+            f"Reverse OTP: the SMS challenge {what}; the order was cancelled. Any payment "
+            "must be refunded or voided through the payment app."
+        )
+        await orders.set_state(order_id, OrderState.CANCELLING, f"challenge {what}")
+        await enqueue(
+            app.queue,
+            "cancel_order",
+            key=f"cancel:{tenant_id}:{order_id}",
+            tenant_id=tenant_id,
+            order_id=order_id,
+            note=note,
+        )
+    else:
+        note = f"Reverse OTP: the SMS challenge {what}; the order stays held for review."
+        await orders.set_state(order_id, OrderState.HELD, f"challenge {what}")
+        await add_note_later(app, tenant_id, order_id, note, f"challenge-{challenge.status}")
+    log.info(
+        "challenge outcome applied",
+        extra={"tenant": tenant_id, "order": order_id, "status": challenge.status.value},
+    )
