@@ -11,10 +11,10 @@ from saq.queue.redis import RedisQueue
 from saleor_app.store.redis import StoreHandle
 
 QUEUE_NAME = "{rotp-jobs}"
-DEFAULT_RETRIES = 12
+DEFAULT_RETRIES = 20
 DEFAULT_RETRY_DELAY = 1.0
 MAX_RETRY_DELAY = 120.0
-DEFAULT_TIMEOUT = 60
+DEFAULT_TIMEOUT = 15
 
 
 def make_queue(store: StoreHandle) -> Queue:

@@ -20,16 +20,17 @@ if TYPE_CHECKING:
 
 
 def build_app(standin: SaleorStandIn) -> Starlette:
-    """Starlette app serving POST /graphql/ and GET /.well-known/jwks.json."""
+    """Starlette app serving POST /graphql/ and GET /.well-known/jwks.json; like Saleor, a
+    request whose body arrived is processed even if its client goes away."""
 
     async def graphql(request: Request) -> Response:
+        body = await request.body()
         latency = standin.faults.latency
         if latency:
             await asyncio.sleep(latency)
         status = standin.take_fault()
         if status is not None:
             return PlainTextResponse("Service Unavailable", status_code=status)
-        body = await request.body()
         status, payload = standin.handle_graphql(dict(request.headers), body)
         return Response(json.dumps(payload), status_code=status, media_type="application/json")
 

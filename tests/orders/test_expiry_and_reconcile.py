@@ -1,0 +1,148 @@
+"""Expiry policy, reconciliation, orders decided elsewhere, and a worker killed mid-release."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from saleor_app.app import open_context
+from saleor_app.context import AppContext
+from saleor_app.jobs.periodic import expire_due, reconcile
+from saleor_app.observability import Metrics
+from saleor_app.store.orders import OrderState
+from tests.orders.test_hold_and_release import (
+    CALM,
+    RISKY,
+    confirms,
+    create_order,
+    held_challenge,
+    notes,
+    record,
+)
+from tests.support.app_server import SECRET_KEY
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
+from tests.support.sms import send_generic
+
+
+@contextlib.asynccontextmanager
+async def side_context(shop: Shop) -> AsyncIterator[AppContext]:
+    """The app's own services opened in the test's loop, on the same store."""
+    async with open_context(shop.app.settings, Metrics()) as ctx:
+        yield ctx
+
+
+@pytest.mark.parametrize("policy", ["CANCEL", "KEEP_HELD"])
+async def test_expired_challenge_applies_the_policy(shop: Shop, policy: str) -> None:
+    await shop.configure(expiry_policy=policy)
+    order = await create_order(shop, **RISKY)
+    _, challenge = await held_challenge(shop, order)
+    async with side_context(shop) as ctx:
+        assert await expire_due(ctx, now=time.time() + 601) == 1
+        assert await expire_due(ctx, now=time.time() + 601) == 0
+    saleor = shop.saleor
+    if policy == "CANCEL":
+        await wait_for(lambda: saleor.order(order["id"])["status"] == "CANCELED")
+        await wait_for(lambda: any("refunded" in n for n in notes(saleor, order["id"])))
+        assert len(saleor.calls("orderCancel")) == 1
+        assert (await record(shop, order["id"])).state is OrderState.CANCELLED
+    else:
+        await wait_for(lambda: any("stays held" in n for n in notes(saleor, order["id"])))
+        assert saleor.calls("orderCancel") == []
+        assert saleor.order(order["id"])["status"] == "UNCONFIRMED"
+    late = await send_generic(await shop.inbound_url("generic"), (await shop.tenant()).inbound_secret,
+                              SHOPPER_PHONE, VIRTUAL_NUMBER, challenge.code)
+    assert late.status_code == 200
+    await asyncio.sleep(0.5)
+    assert confirms(saleor, order["id"]) == []
+
+
+async def test_reconciliation_finds_an_order_whose_webhook_never_came(shop: Shop) -> None:
+    saleor = shop.saleor
+    calm = saleor.add_order(**CALM)
+    risky = saleor.add_order(**RISKY)
+    async with side_context(shop) as ctx:
+        counts = await reconcile(ctx, await shop.tenant())
+        again = await reconcile(ctx, await shop.tenant())
+    assert counts["decided"] == 2 and again["decided"] == 0
+    await wait_for(lambda: saleor.order(calm["id"])["status"] == "UNFULFILLED")
+    assert (await record(shop, risky["id"])).state is OrderState.HELD
+    assert len(confirms(saleor, calm["id"])) == 1
+
+
+async def test_reconciliation_skips_channels_that_cannot_hold(shop: Shop) -> None:
+    saleor = shop.saleor
+    saleor.add_channel("auto", auto_confirm=True)
+    order = saleor.add_order(channel="auto", **CALM)
+    async with side_context(shop) as ctx:
+        counts = await reconcile(ctx, await shop.tenant())
+    assert counts["decided"] == 0 and await record(shop, order["id"]) is None
+
+
+@pytest.mark.parametrize("event", ["ORDER_CANCELLED", "ORDER_EXPIRED"])
+async def test_order_cancelled_or_expired_elsewhere_closes_the_challenge(
+    shop: Shop, event: str
+) -> None:
+    order = await create_order(shop, **RISKY)
+    _, challenge = await held_challenge(shop, order)
+    order["status"] = "CANCELED" if event == "ORDER_CANCELLED" else "EXPIRED"
+    (answer,) = await shop.saleor.send_event(event, order)
+    assert answer.status_code == 200
+    store = await shop.challenges()
+    assert (await store.get(challenge.id)).status.value == "REJECTED"
+    assert (await record(shop, order["id"])).state is OrderState.CANCELLED
+
+
+async def test_worker_killed_mid_release_still_confirms_once(start_app, saleor) -> None:
+    app = start_app(with_worker=False)
+    installed = await saleor.install(f"{app.url}/api/manifest")
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(app.settings.redis_url, decode_responses=True)
+    shop = Shop(saleor=saleor, app=app, installed=installed, redis=client)
+    await shop.configure(virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}})
+    env = {**os.environ, "REDIS_URL": app.settings.redis_url, "SECRET_KEY": SECRET_KEY,
+           "APP_URL": app.url, "DATA_DIR": str(app.settings.data_dir), "LOG_LEVEL": "WARNING"}
+
+    def worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "saleor_app.cli", "worker"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    first = worker()
+    try:
+        await wait_for(lambda: all(h["isActive"] for h in installed.app.webhooks), timeout=20)
+        order = await create_order(shop, **RISKY)
+        _, challenge = await held_challenge(shop, order)
+        await wait_for(lambda: notes(saleor, order["id"]), timeout=20)
+        saleor.latency(2.0)
+        await send_generic(await shop.inbound_url("generic"),
+                           (await shop.tenant()).inbound_secret, SHOPPER_PHONE, VIRTUAL_NUMBER,
+                           challenge.code)
+        await asyncio.sleep(1.2)
+        first.send_signal(signal.SIGKILL)
+        first.wait(5)
+        saleor.latency(0)
+        await wait_for(lambda: saleor.order(order["id"])["status"] == "UNFULFILLED", timeout=10)
+        second = worker()
+        try:
+            await wait_for(lambda: _confirmed(shop, order["id"]), timeout=45)
+        finally:
+            second.terminate()
+            second.wait(10)
+        assert len(confirms(saleor, order["id"])) == 1
+    finally:
+        if first.poll() is None:
+            first.kill()
+        await client.aclose()
+
+
+async def _confirmed(shop: Shop, order_id: str) -> bool:
+    found = await record(shop, order_id)
+    return found is not None and found.state is OrderState.CONFIRMED
