@@ -130,3 +130,37 @@ async def test_malformed_json_with_valid_signature_is_400(shop: Shop) -> None:
     answer = await post(shop, b"[1, 2")
     assert answer.status_code == 400
     assert json.loads(answer.text)["error"]["code"] == "MALFORMED_BODY"
+
+
+CAPTURED_TO_OUR_PATHS = {
+    "order_created": "order-created",
+    "o2_order_created_with_token": "order-created",
+    "order_confirmed": "order-confirmed",
+    "order_cancelled": "order-cancelled",
+    "checkout_created": "checkout-created",
+    "checkout_updated_shipping_address_1": "checkout-updated",
+    "o2_checkout_created_with_addresses_1": "checkout-created",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURED_TO_OUR_PATHS))
+async def test_captured_real_deliveries_reach_their_handlers(
+    app_server: AppServer, clean_redis: str, name: str
+) -> None:
+    request = captured_request(name)
+    client = aioredis.Redis.from_url(clean_redis, decode_responses=True)
+    repo = TenantRepository(client, SecretBox(SECRET_KEY))
+    tenant = await repo.install(
+        Tenant.new(CAPTURED_API_URL, request.payload["recipient"]["id"], "token", captured_jwks())
+    )
+    headers = {k: v for k, v in request.headers if k not in ("Host", "Content-Length")}
+    url = f"{app_server.url}/api/webhooks/{CAPTURED_TO_OUR_PATHS[name]}"
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(url, content=request.body, headers=headers)
+        forged = await http.post(url, content=request.body + b" ", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert forged.status_code == 401
+    if name.endswith("order_created") or name == "order_created":
+        order_id = request.payload["order"]["id"]
+        assert await client.get(f"rotp:{{t:{tenant.id}}}:order:{order_id}")
+    await client.aclose()
