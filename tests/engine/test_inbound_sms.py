@@ -75,7 +75,7 @@ async def test_each_provider_documented_message_verifies(shop: Shop, provider: s
 
 @pytest.mark.parametrize("provider", ["twilio", "vonage", "plivo", "telnyx", "generic"])
 async def test_forged_or_missing_signatures_are_refused(shop: Shop, provider: str) -> None:
-    key, public = telnyx_keys()
+    key, _ = telnyx_keys()
     await shop.configure(providers={provider: {
         "enabled": True, "twilio_auth_token": "another-token", "vonage_signature_secret": "x" * 20,
         "vonage_signature_method": "sha256", "plivo_auth_token": "another-token",
