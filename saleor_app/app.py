@@ -11,6 +11,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from saleor_app.admin.routes import admin_routes
 from saleor_app.config import Settings
 from saleor_app.context import AppContext
 from saleor_app.engine.routes import inbound_routes
@@ -88,7 +89,7 @@ def create_app(
                 yield
 
     app = Starlette(
-        routes=[*saleor_routes(), *inbound_routes(), *operation_routes()],
+        routes=[*saleor_routes(), *inbound_routes(), *operation_routes(), *admin_routes()],
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -1,0 +1,1 @@
+"""The merchant side: API, dashboard page and order widget."""

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 async def manifest_endpoint(request: Request) -> Response:
     """GET /api/manifest."""
     ctx: AppContext = request.app.state.ctx
-    return JSONResponse(build_manifest(ctx.settings.app_url, WEBHOOKS))
+    version = request.headers.get("saleor-schema-version")
+    return JSONResponse(build_manifest(ctx.settings.app_url, WEBHOOKS, version))
 
 
 async def register_endpoint(request: Request) -> Response:

@@ -72,3 +72,38 @@ def test_documents_sent_to_saleor_validate(version: str) -> None:
     for path in sent:
         errors = validate(schema, parse(document(path.stem)))
         assert errors == [], f"{path.name}: {errors}"
+
+
+MOUNTS = {
+    "ORDER_DETAILS_MORE_ACTIONS", "ORDER_OVERVIEW_CREATE", "ORDER_OVERVIEW_MORE_ACTIONS",
+    "NAVIGATION_ORDERS", "ORDER_DETAILS_WIDGETS",
+}
+
+
+def test_extensions_are_valid_for_saleor(manifest: dict, app_server: AppServer) -> None:
+    """Newest Saleor (no version header): the order-details widget, posted a token."""
+    (widget,) = manifest["extensions"]
+    assert widget["mount"] == "ORDER_DETAILS_WIDGETS" and widget["target"] == "WIDGET"
+    assert widget["options"] == {"widgetTarget": {"method": "POST"}}
+    assert widget["url"] == app_server.url + "/dashboard/order-widget"
+    for extension in manifest["extensions"]:
+        assert extension["label"] and extension["mount"] in MOUNTS
+        assert set(extension["permissions"]) <= set(manifest["permissions"])
+        assert not {"minSaleorVersion", "belowSaleorVersion"} & set(extension)
+
+
+@pytest.mark.parametrize(
+    ("version", "mount", "target"),
+    [("3.21", "ORDER_DETAILS_MORE_ACTIONS", "POPUP"), ("3.22", "ORDER_DETAILS_WIDGETS", "WIDGET"),
+     ("3.23", "ORDER_DETAILS_WIDGETS", "WIDGET")],
+)
+def test_extensions_follow_the_saleor_version(
+    app_server: AppServer, version: str, mount: str, target: str
+) -> None:
+    """Saleor 3.20 and 3.21 refuse WIDGET mounts: they get an order action instead."""
+    with app_server.client() as http:
+        manifest = http.get("/api/manifest", headers={"Saleor-Schema-Version": version}).json()
+    assert [(e["mount"], e["target"]) for e in manifest["extensions"]] == [(mount, target)]
+    for extension in manifest["extensions"]:
+        assert extension["url"].startswith(app_server.url + "/")
+        assert set(extension["permissions"]) <= set(manifest["permissions"])
