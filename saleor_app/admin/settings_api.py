@@ -228,7 +228,10 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     for origin in data["allowed_origins"]:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-            add("allowedOrigins", f"{origin!r} is not an origin like https://shop.example.com.")
+            add(
+                "allowedOrigins",
+                f"Write each origin like https://shop.example.com ({origin!r} is not one).",
+            )
     for name in data["providers"]:
         if name not in PROVIDERS:
             add("providers", f"Unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
