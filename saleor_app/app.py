@@ -26,6 +26,8 @@ from saleor_app.store.redis import open_store
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import TenantRepository
+from saleor_app.storefront.routes import storefront_routes
+from saleor_app.storefront.services import storefront_services
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_context(settings, metrics) as ctx:
+        async with open_context(settings, metrics) as ctx, storefront_services(app, ctx):
             app.state.ctx = ctx
             log.info("store ready", extra={"store": ctx.store.description})
             if announce:
@@ -89,7 +91,8 @@ def create_app(
                 yield
 
     app = Starlette(
-        routes=[*saleor_routes(), *inbound_routes(), *operation_routes(), *admin_routes()],
+        routes=[*saleor_routes(), *inbound_routes(), *operation_routes(), *admin_routes()]
+        + storefront_routes(),
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -1,0 +1,63 @@
+"""The storefront's use cases: find an order's, checkout's or id's challenge, renew it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from saleor_app.context import AppContext
+from saleor_app.core.model import Challenge
+from saleor_app.engine.challenges import RenewOutcome, find, renew
+from saleor_app.store.orders import Decision, OrderRepository
+from saleor_app.storefront.views import ChallengeView, not_required, view_of
+
+
+class RenewalLimit(Exception):
+    """The challenge was renewed as often as the merchant allows."""
+
+
+@dataclass(frozen=True)
+class Shop:
+    """One tenant as the public API sees it: its id and the app's services."""
+
+    app: AppContext
+    tenant_id: str
+
+    async def _view(self, challenge: Challenge | None) -> ChallengeView | None:
+        if challenge is None or challenge.tenant != self.tenant_id:
+            return None
+        settings = await self.app.tenant_settings.get(self.tenant_id)
+        return view_of(challenge, settings.keyword, time.time())
+
+    async def by_order(self, order_id: str) -> ChallengeView | None:
+        """The order's challenge; NOT_REQUIRED when the app let the order through."""
+        store = self.app.challenges(self.tenant_id)
+        challenge = await find(store, "by-order", order_id)
+        if challenge is not None:
+            return await self._view(challenge)
+        record = await OrderRepository(self.app.store.client, self.tenant_id).get(order_id)
+        if record is not None and record.decision is Decision.ALLOW:
+            return not_required(order_id)
+        return None
+
+    async def by_checkout(self, checkout_id: str) -> ChallengeView | None:
+        """The latest challenge opened for a checkout."""
+        store = self.app.challenges(self.tenant_id)
+        return await self._view(await find(store, "by-checkout", checkout_id))
+
+    async def by_id(self, challenge_id: str) -> ChallengeView | None:
+        """A challenge by its id."""
+        return await self._view(await self.app.challenges(self.tenant_id).get(challenge_id))
+
+    async def renew(self, challenge_id: str) -> ChallengeView | None:
+        """A new code and expiry (the old code dies); final challenges come back unchanged."""
+        store = self.app.challenges(self.tenant_id)
+        settings = await self.app.tenant_settings.get(self.tenant_id)
+        renewal = await renew(store, challenge_id, settings)
+        if renewal.outcome is RenewOutcome.LIMIT:
+            raise RenewalLimit
+        if renewal.outcome is RenewOutcome.RENEWED:
+            await store.publish(challenge_id, "PENDING")
+        if renewal.challenge is None:
+            return None
+        return view_of(renewal.challenge, settings.keyword, time.time())
