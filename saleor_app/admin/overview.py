@@ -8,14 +8,21 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from saleor_app.admin.test_sms import test_challenges_key
 from saleor_app.admin.types import DayStats, Overview
 from saleor_app.context import AppContext
 from saleor_app.store.challenges import AUDIT_LENGTH
 from saleor_app.store.orders import OrderRepository, OrderState
+from saleor_app.store.redis import Commands
 from saleor_app.store.tenants import Tenant
 
 SHOPPER_SMS_EVENTS = ("VERIFIED", "WRONG_CODE", "WRONG_SENDER", "LATE")
 RECENT_ORDERS = 1000
+
+
+def _staff_decided(entry: dict[str, Any]) -> bool:
+    """A challenge closed because staff approved the order did not expire."""
+    return entry["event"] == "EXPIRED" and "staff" in str(entry.get("why", ""))
 
 
 def _day(timestamp: float) -> str:
@@ -27,7 +34,13 @@ async def overview(ctx: AppContext, tenant: Tenant, days: int) -> Overview:
     settings = await ctx.tenant_settings.get(tenant.id)
     store = ctx.challenges(tenant.id)
     since = time.time() - days * 86400
-    trail = [e for e in await store.audit_trail(AUDIT_LENGTH) if float(e["at"]) >= since]
+    redis: Commands = ctx.store.client
+    tests: set[str] = await redis.smembers(test_challenges_key(tenant.id))
+    trail = [
+        e
+        for e in await store.audit_trail(AUDIT_LENGTH)
+        if float(e["at"]) >= since and e["challenge"] not in tests and not _staff_decided(e)
+    ]
     events = Counter(str(e["event"]) for e in trail)
     orders = await OrderRepository(ctx.store.client, tenant.id).recent(RECENT_ORDERS)
     held = sum(1 for o in orders if o.state is OrderState.HELD)

@@ -16,11 +16,27 @@ from saleor_app.core.codes import sms_body
 from saleor_app.core.phones import normalize_phone
 from saleor_app.engine.challenges import CodeSpaceExhausted, open_for
 from saleor_app.sms.generic import SIGNATURE_HEADER, sign_generic
+from saleor_app.store.challenges import RETENTION_SECONDS
+from saleor_app.store.keys import tenant_key
+from saleor_app.store.redis import Commands
 from saleor_app.store.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEST_PHONE = "+447700900123"
+
+
+def test_challenges_key(tenant_id: str) -> str:
+    """The set of test challenge ids, left out of the overview's figures."""
+    return tenant_key(tenant_id, "admin", "test-challenges")
+
+
+async def remember_test_challenge(ctx: AppContext, tenant_id: str, challenge_id: str) -> None:
+    """Mark a challenge as a test (kept as long as challenges are)."""
+    key = test_challenges_key(tenant_id)
+    redis: Commands = ctx.store.client
+    await redis.sadd(key, challenge_id)
+    await redis.expire(key, RETENTION_SECONDS)
 
 
 def _refused(message: str) -> TestSmsResult:
@@ -54,6 +70,7 @@ async def send_test_sms(ctx: AppContext, tenant: Tenant, phone: str | None) -> T
         challenge = await open_for(store, settings, expected_phone=sender)
     except CodeSpaceExhausted:
         return _refused("No free code could be drawn; try again.")
+    await remember_test_challenge(ctx, tenant.id, challenge.id)
     text = sms_body(challenge.code, settings.keyword)
     body = json.dumps(
         {

@@ -53,6 +53,8 @@ async def test_approve_sends_exactly_one_order_confirm(shop: Shop) -> None:
     await asyncio.sleep(0.5)
     assert len(calls_for(shop, "orderConfirm", order["id"])) == 1
     assert shop.saleor.order(order["id"])["status"] == "UNFULFILLED"
+    overview = (await data(shop, "query { overview { held expired } }"))["overview"]
+    assert overview == {"held": 0, "expired": 0}, "an approved order's challenge did not expire"
     notes = [c.variables.get("message", "") for c in shop.saleor.calls("orderNoteAdd")
              if c.variables.get("id") == order["id"]]
     assert any("approved by admin@example.com: Known customer" in n for n in notes)
@@ -156,6 +158,8 @@ async def test_send_test_sms_goes_through_the_inbound_endpoint(shop: Shop) -> No
     assert result["smsFrom"] == "+447700900123" and result["smsTo"] == VIRTUAL_NUMBER
     store = await shop.challenges()
     assert (await store.get(result["challengeId"])).verified_sender == "+447700900123"
+    overview = (await data(shop, "query { overview { smsReceived verified } }"))["overview"]
+    assert overview == {"smsReceived": 0, "verified": 0}, "test SMS stay out of the figures"
     await shop.configure(providers={"twilio": {"enabled": True}})
     refused = (await data(shop, mutation, {"p": None}))["sendTestSms"]
     assert refused["ok"] is False and "generic" in refused["message"]

@@ -7,6 +7,7 @@
   var apiUrl = document.body.getAttribute("data-api-url");
   var state = {
     token: null,
+    saleorVersion: "",
     saleorApiUrl: params.get("saleorApiUrl") || "",
     waiters: [],
     section: "overview",
@@ -70,8 +71,11 @@
     if (data.type === "handshake") {
       var first = state.token === null;
       setToken(payload.token);
-      setConnection(true, "Connected to Saleor" + (payload.saleorVersion ? " " + payload.saleorVersion : ""));
-      if (first) show(state.section);
+      if (typeof payload.saleorVersion === "string") state.saleorVersion = payload.saleorVersion;
+      if (first) {
+        setConnection(true, "Connected to Saleor" + (state.saleorVersion ? " " + state.saleorVersion : ""));
+        show(state.section);
+      }
     } else if (data.type === "tokenRefresh") {
       setToken(payload.token);
     } else if (data.type === "theme") {
@@ -83,10 +87,24 @@
     }
   }
 
-  function nextToken(timeoutMs) {
+  function nextToken(timeoutMs, stale) {
+    /* Resolves with the first token that differs from `stale` (Saleor may repeat one). */
     return new Promise(function (resolve, reject) {
-      state.waiters.push(resolve);
-      setTimeout(function () { reject(new Error("no fresh token")); }, timeoutMs);
+      var done = false;
+      function wait() {
+        state.waiters.push(function (token) {
+          if (done) return;
+          if (token === stale) { wait(); return; }
+          done = true;
+          resolve(token);
+        });
+      }
+      wait();
+      setTimeout(function () {
+        if (done) return;
+        done = true;
+        reject(new ApiError(401, "Saleor sent no fresh token: reload the page."));
+      }, timeoutMs);
     });
   }
 
@@ -111,7 +129,7 @@
   }
 
   function api(query, variables) {
-    var ready = state.token ? Promise.resolve(state.token) : nextToken(30000);
+    var ready = state.token ? Promise.resolve(state.token) : nextToken(60000, null);
     return ready.then(function () {
       return post(query, variables);
     }).then(function (response) {
@@ -120,8 +138,7 @@
         var stale = state.token;
         setConnection(false, "Waiting for a fresh token from Saleor…");
         sendAction("notifyReady", {});
-        return nextToken(20000).then(function (token) {
-          if (token === stale) throw new ApiError(401, "Saleor sent no fresh token.");
+        return nextToken(60000, stale).then(function () {
           return post(query, variables);
         });
       }
@@ -192,7 +209,9 @@
     var node = $("connection");
     node.className = "status " + (ok ? "ok" : "bad");
     if (text) node.textContent = text;
-    else if (ok && node.textContent.indexOf("Connected") !== 0) node.textContent = "Connected to Saleor";
+    else if (ok && node.textContent.indexOf("Connected") !== 0) {
+      node.textContent = "Connected to Saleor" + (state.saleorVersion ? " " + state.saleorVersion : "");
+    }
   }
 
   function banner(message) {
@@ -253,11 +272,11 @@
           ["Rejected", number(o.rejected), "last 30 days"],
           ["Median time to verify", duration(o.medianSecondsToVerify), "from code shown to SMS received"],
           ["SMS sent by shoppers", number(o.smsReceived), "last 30 days"],
-          ["Not spent on outbound SMS", money(o.saved, o.currency), "at " + money(o.outboundSmsPrice, o.currency) + " per SMS"],
+          ["Not spent on outbound SMS", money(o.saved, o.currency), "at " + money(o.outboundSmsPrice, o.currency) + " per SMS", "wide"],
         ];
         var box = clear($("tiles"));
         tiles.forEach(function (tile) {
-          box.appendChild(el("div", { class: "tile" }, [
+          box.appendChild(el("div", { class: "tile " + (tile[3] || "") }, [
             el("div", { class: "label", text: tile[0] }),
             el("div", { class: "value", text: tile[1] }),
             el("div", { class: "hint", text: tile[2] }),
@@ -411,7 +430,7 @@
         el("option", { value: "OFF", text: "Never" }),
       ]);
       mode.value = current.challengeMode || "";
-      var rules = el("textarea", { rows: "3", "data-channel-risk": slug, "aria-label": "Risk overrides in " + slug, placeholder: "high_amount = 40\nchallenge_at = 45" });
+      var rules = el("textarea", { rows: "3", "data-channel-risk": slug, "aria-label": "Risk overrides in " + slug, placeholder: "none (e.g. challenge_at = 40)" });
       rules.value = current.risk.map(function (r) { return r.rule + " = " + r.value; }).join("\n");
       var name = state.channels.filter(function (c) { return c.slug === slug; })[0];
       box.appendChild(el("div", { class: "channel-rules" }, [
@@ -587,9 +606,13 @@
         list.appendChild(el("li", { class: p.severity, "data-code": p.code }, [el("span", { text: p.message }), go]));
       });
       var body = clear($("dead-list"));
-      if (!data.deadLetters.length) body.appendChild(el("tr", {}, [el("td", { colspan: "4", class: "empty", text: "No failed job." })]));
+      if (!data.deadLetters.length) body.appendChild(el("tr", {}, [el("td", { colspan: "3", class: "empty", text: "No failed job." })]));
       data.deadLetters.forEach(function (d) {
-        body.appendChild(el("tr", {}, [el("td", { text: dateTime(d.at) }), el("td", {}, [el("code", { text: d.job })]), el("td", { text: d.orderId || "–" }), el("td", { text: d.error })]));
+        body.appendChild(el("tr", {}, [
+          el("td", { class: "nowrap", text: dateTime(d.at) }),
+          el("td", {}, [el("code", { text: d.job }), d.orderId ? el("span", { class: "id", text: d.orderId }) : null]),
+          el("td", { text: d.error }),
+        ]));
       });
     });
   };

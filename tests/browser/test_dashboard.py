@@ -1,0 +1,340 @@
+"""The dashboard page in Debian's Chromium, inside an iframe of a host page that speaks
+App Bridge as Saleor's dashboard does (handshake on load and on notifyReady, tokenRefresh)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import shutil
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from playwright.async_api import Browser, Frame, Page, async_playwright
+
+from saleor_app.store.orders import OrderRepository, OrderState
+from tests.admin.support import held_order
+from tests.support.shop import Shop, wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+WIDTHS = (1280, 768)
+
+HOST_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Saleor Dashboard (host)</title>
+<style>body{margin:0} iframe{border:0;width:100%;height:100vh;display:block}</style></head>
+<body>
+<iframe id="app" sandbox="allow-same-origin allow-forms allow-scripts allow-downloads allow-popups"
+        src="__SRC__"></iframe>
+<script>
+  const frame = document.getElementById("app");
+  const appOrigin = new URL(frame.src).origin;
+  window.actions = [];
+  async function token() { return (await fetch("/token")).text(); }
+  async function handshake() {
+    const payload = {token: await token(), version: 1, saleorVersion: "3.23.28",
+                     dashboardVersion: "3.23.0"};
+    frame.contentWindow.postMessage({type: "handshake", payload}, appOrigin);
+  }
+  window.refreshToken = async function () {
+    frame.contentWindow.postMessage({type: "tokenRefresh", payload: {token: await token()}},
+                                    appOrigin);
+  };
+  window.setTheme = function (theme) {
+    frame.contentWindow.postMessage({type: "theme", payload: {theme}}, appOrigin);
+  };
+  frame.addEventListener("load", handshake);
+  window.addEventListener("message", (event) => {
+    if (event.origin !== appOrigin || !event.data || !event.data.type) return;
+    window.actions.push(event.data);
+    const id = event.data.payload && event.data.payload.actionId;
+    frame.contentWindow.postMessage({type: "response", payload: {actionId: id, ok: true}},
+                                    appOrigin);
+    if (event.data.type === "notifyReady") handshake();
+  });
+</script></body></html>"""
+
+
+WIDGET_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Order (host)</title>
+<style>body{margin:0;font:14px sans-serif;background:#f7f7f8}
+.widget{width:__WIDTH__px;margin:24px;border:1px solid #e4e4e7;border-radius:8px;background:#fff}
+iframe{border:0;width:100%;height:220px;display:block}</style></head>
+<body><div class="widget"><iframe name="widget" id="widget"></iframe></div>
+<form id="post" method="POST" target="widget" action="__ACTION__">__FIELDS__</form>
+<script>document.getElementById("post").submit();</script></body></html>"""
+
+
+class DashboardHost:
+    """A loopback page embedding the app like Saleor's dashboard; `token` is what it hands out,
+    `/widget` posts `widget_form` into an ORDER_DETAILS_WIDGETS iframe."""
+
+    def __init__(self, src: str, widget_action: str = "") -> None:
+        self.token = ""
+        self.token_requests = 0
+        self.widget_form: dict[str, str] = {}
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/token":
+                    host.token_requests += 1
+                    body, kind = host.token.encode(), "text/plain"
+                elif self.path.startswith("/widget"):
+                    fields = "".join(
+                        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                        for k, v in host.widget_form.items()
+                    )
+                    width = "360" if self.path.endswith("narrow") else "520"
+                    page = WIDGET_PAGE.replace("__ACTION__", widget_action)
+                    body = page.replace("__FIELDS__", fields).replace("__WIDTH__", width).encode()
+                    kind = "text/html"
+                else:
+                    body, kind = HOST_PAGE.replace("__SRC__", src).encode(), "text/html"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def chromium_installed() -> bool:
+    """Debian's Chromium is there (never download a browser)."""
+    return Path(CHROMIUM).exists() and shutil.which("chromium") is not None
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not chromium_installed():
+        pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def host(shop: Shop) -> Iterator[DashboardHost]:
+    saleor = shop.saleor
+    src = (f"{shop.app.url}/dashboard?domain={quote(saleor.domain)}"
+           f"&saleorApiUrl={quote(saleor.api_url, safe='')}&id={quote(shop.installed.app_id)}"
+           "&theme=light&locale=en-US")
+    server = DashboardHost(src, f"{shop.app.url}/dashboard/order-widget?theme=light")
+    server.token = saleor.issue_app_bridge_token(shop.installed.app_id)
+    yield server
+    server.close()
+
+
+async def app_frame(page: Page) -> Frame:
+    """The iframe's frame, once the page inside it has loaded."""
+    await page.wait_for_selector("iframe#app")
+    handle = await page.query_selector("iframe#app")
+    assert handle is not None
+    frame = await handle.content_frame()
+    assert frame is not None
+    await frame.wait_for_selector(".tabs")
+    return frame
+
+
+async def shoot(page: Page, frame: Frame, name: str) -> None:
+    """Screenshots of the whole iframe content at each width."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        await asyncio.sleep(0.15)
+        height = await frame.evaluate("document.documentElement.scrollHeight")
+        await page.evaluate(f"document.getElementById('app').style.height = '{height}px'")
+        await asyncio.sleep(0.15)
+        await page.screenshot(path=str(SHOTS / f"dashboard-{name}-{width}.png"), full_page=True)
+        await page.evaluate("document.getElementById('app').style.height = '100vh'")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+
+async def open_section(frame: Frame, name: str, ready: str) -> None:
+    await frame.click(f'.tab[data-section="{name}"]')
+    await frame.wait_for_selector(ready)
+
+
+async def test_dashboard_sections_in_an_iframe(shop: Shop, host: DashboardHost, browser: Browser) -> None:
+    saleor = shop.saleor
+    order = await held_order(shop)
+    web = saleor.add_channel("web", auto_confirm=True)
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(host.url)
+    frame = await app_frame(page)
+
+    # Overview: the handshake delivered the token; the API answered.
+    await frame.wait_for_selector("#tiles .tile")
+    assert "Connected to Saleor 3.23.28" in await frame.inner_text("#connection")
+    assert [a["type"] for a in await page.evaluate("window.actions")][:1] == ["notifyReady"]
+    held_tile = await frame.inner_text("#tiles .tile:first-child")
+    assert "Held now" in held_tile and "1" in held_tile
+    await shoot(page, frame, "overview")
+
+    # Orders: the held order with its reasons; approve it with a reason.
+    await open_section(frame, "orders", "#order-list .order")
+    card = frame.locator(f'.order[data-order-id="{order["id"]}"]')
+    assert "Billing country FR differs from shipping country US" in await card.inner_text()
+    link = card.locator("a.number")
+    assert await link.get_attribute("href") == f"{saleor.origin}/dashboard/orders/{quote(order['id'], safe='')}"
+    await shoot(page, frame, "orders")
+    await link.click()
+    redirect = await wait_for(lambda: _action(page, "redirect"))
+    assert redirect["payload"]["to"] == f"/orders/{quote(order['id'], safe='')}"
+    await card.locator('input[aria-label="Reason"]').fill("Known customer, called them")
+    await card.get_by_role("button", name="Approve").click()
+    await frame.wait_for_selector(f'.order[data-order-id="{order["id"]}"]', state="detached")
+    confirms = await wait_for(lambda: [c for c in saleor.calls("orderConfirm")
+                                       if c.variables.get("id") == order["id"]])
+    await asyncio.sleep(0.5)
+    assert len(confirms) == 1
+    repo = OrderRepository(shop.redis, (await shop.tenant()).id)
+    assert (await repo.get(order["id"])).state in (OrderState.CONFIRMING, OrderState.CONFIRMED)
+
+    # Settings: a field error a person understands, then a save that survives a reload.
+    await open_section(frame, "settings", '#channel-rules .channel-rules')
+    await frame.fill('input[name="virtualNumber"]', "0612")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_selector('[data-error-for="virtualNumber"]:not(:empty)')
+    assert "international format" in await frame.inner_text('[data-error-for="virtualNumber"]')
+    await shoot(page, frame, "settings-error")
+    await frame.fill('input[name="virtualNumber"]', "+33 7 57 00 00 09")
+    await frame.fill('input[name="keyword"]', "SHOP")
+    await frame.fill('input[name="outboundSmsPrice"]', "0.1")
+    twilio = frame.locator('.provider[data-provider="twilio"]')
+    await twilio.locator('input[name="enabled"]').check()
+    await twilio.locator('input[name="twilioAuthToken"]').fill("twilio-secret-value-123")
+    await frame.fill('textarea[data-channel-risk="web"]', "high_amount = 40\nchallenge_at = 45")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Saved.'")
+    await page.reload()
+    frame = await app_frame(page)
+    await open_section(frame, "settings", '#channel-rules .channel-rules')
+    await frame.wait_for_function("() => document.querySelector('input[name=virtualNumber]').value !== ''")
+    assert await frame.input_value('input[name="virtualNumber"]') == "+33757000009"
+    assert await frame.input_value('input[name="keyword"]') == "SHOP"
+    assert await frame.input_value('input[name="outboundSmsPrice"]') == "0.1"
+    secret = twilio = frame.locator('.provider[data-provider="twilio"] input[name="twilioAuthToken"]')
+    assert await secret.input_value() == ""
+    assert "Saved (hidden)" in (await secret.get_attribute("placeholder") or "")
+    assert "twilio-secret-value-123" not in await frame.content()
+    assert "challenge_at = 45" in await frame.input_value('textarea[data-channel-risk="web"]')
+    await shoot(page, frame, "settings")
+
+    # Channels: switch auto-confirm off in one click.
+    await open_section(frame, "channels", '#channel-list tr[data-channel="web"]')
+    await shoot(page, frame, "channels")
+    await frame.click('#channel-list tr[data-channel="web"] button')
+    await frame.wait_for_function(
+        "() => !document.querySelector('#channel-list tr[data-channel=\"web\"] button')")
+    assert saleor.channels[web["id"]]["orderSettings"]["automaticallyConfirmAllNewOrders"] is False
+
+    # Test: a simulated SMS through the real inbound endpoint.
+    await shop.configure(virtual_number="+33757000009")
+    await open_section(frame, "test", "#test-form")
+    await frame.click('#test-form button[type="submit"]')
+    await frame.wait_for_selector("#test-result.ok")
+    assert "inbound SMS work" in await frame.inner_text("#test-result")
+    await shoot(page, frame, "test")
+
+    # Problems: nothing left after the fixes above, and a failed job is listed.
+    tenant = await shop.tenant()
+    await shop.redis.lpush(f"rotp:{{t:{tenant.id}}}:dead-letters", json.dumps(
+        {"at": time.time(), "job": "cancel_order", "error": "Saleor refused: PermissionDenied",
+         "order_id": order["id"]}))
+    await open_section(frame, "problems", "#problem-list li")
+    assert "failed after every retry" in await frame.inner_text("#problem-list")
+    assert "cancel_order" in await frame.inner_text("#dead-list")
+    await shoot(page, frame, "problems")
+
+    # The order-details widget: Saleor posts the token with the order id.
+    await held_order(shop)
+    widget_order = await held_order(shop, email="second@example.com")
+    host.widget_form = {"saleorApiUrl": saleor.api_url, "appId": shop.installed.app_id,
+                        "orderId": widget_order["id"],
+                        "accessToken": saleor.issue_app_bridge_token(shop.installed.app_id)}
+    widget_page = await browser.new_page(viewport={"width": 600, "height": 300})
+    await widget_page.goto(host.url + "widget")
+    widget = widget_page.frame_locator("#widget")
+    await widget.locator(".widget-head").wait_for()
+    assert "Risk score" in await widget.locator("body").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await widget_page.screenshot(path=str(SHOTS / "order-widget-520.png"))
+    await widget_page.goto(host.url + "widget-narrow")
+    await widget_page.frame_locator("#widget").locator(".widget-head").wait_for()
+    await widget_page.screenshot(path=str(SHOTS / "order-widget-360.png"))
+    await widget_page.close()
+
+    # Theme event from the dashboard.
+    await page.evaluate("window.setTheme('dark')")
+    await frame.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    await open_section(frame, "overview", "#tiles .tile")
+    await shoot(page, frame, "overview-dark")
+    assert errors == []
+    await page.close()
+
+
+async def _action(page: Page, kind: str) -> dict | None:
+    actions = await page.evaluate("window.actions")
+    return next((a for a in actions if a["type"] == kind), None)
+
+
+async def test_token_refresh_keeps_a_long_open_page_working(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    saleor = shop.saleor
+    now = int(time.time())
+    # Expires in 3 s (the app allows 10 s of clock skew): the page must wait for tokenRefresh.
+    host.token = saleor.issue_app_bridge_token(shop.installed.app_id, iat=now - 307, ttl=300)
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await frame.wait_for_selector("#tiles .tile")
+    await asyncio.sleep(14)
+    await frame.click('.tab[data-section="channels"]')
+    await frame.wait_for_function(
+        "() => document.getElementById('connection').textContent.indexOf('fresh token') >= 0")
+    assert await frame.locator('#channel-list tr').count() == 0
+    host.token = saleor.issue_app_bridge_token(shop.installed.app_id)
+    await page.evaluate("window.refreshToken()")
+    await frame.wait_for_selector('#channel-list tr[data-channel="default-channel"]')
+    assert "fresh token" not in await frame.inner_text("#connection")
+    assert await frame.is_hidden("#banner")
+    await page.close()
+
+
+async def test_messages_from_other_origins_are_ignored(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{shop.app.url}/dashboard?saleorApiUrl={quote(shop.saleor.api_url, safe='')}")
+    await page.evaluate(
+        "token => window.postMessage({type: 'handshake', payload: {token, version: 1}}, '*')",
+        host.token,
+    )
+    await asyncio.sleep(0.5)
+    assert "Open this page from the Saleor dashboard" in await page.inner_text("#connection")
+    assert await page.locator("#tiles .tile").count() == 0
+    await page.close()
