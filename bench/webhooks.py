@@ -1,0 +1,135 @@
+"""Issue 2 and 4: signed Saleor webhooks over HTTP against a bare Starlette endpoint.
+
+(a) ORDER_CONFIRMED for orders the app does not know: the cost of the verified entry (tenant,
+    event, RS256 detached JWS over the raw body, recipient) plus a handler that finds nothing.
+(c) ORDER_CREATED for a new order each time: verification plus the decision (risk facts in
+    Redis, record, challenge for risky orders, jobs queued). Half the orders are calm (ALLOW),
+    half risky (CHALLENGE); each order has its own e-mail and phone so velocity rules stay quiet.
+
+Bodies are rendered by the stand-in from the subscription the app declared, and signed with
+the stand-in's key, exactly as Saleor does. Rendering and signing happen before the clock runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bench.load import Result, build_request, closed_loop
+from bench.rig import Rig
+from bench.servers import ServerProcess
+from bench.table import Row, ms, per_s, ratio, yes_no
+from saleor_app.store.orders import OrderRepository
+
+CALM = {"total": 25.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "FR",
+        "customer_orders": 4}
+RISKY = {"total": 900.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "US"}
+
+
+@dataclass(frozen=True)
+class Load:
+    """Sizes of one closed-loop comparison."""
+
+    requests: int
+    baseline_requests: int
+    concurrency: int
+    time_limit: float
+    warmup: int
+
+
+def new_order(rig: Rig, index: int, risky: bool) -> dict[str, Any]:
+    """An UNCONFIRMED order in the stand-in with its own shopper."""
+    fields = RISKY if risky else CALM
+    phone = f"+33620{index:06d}"
+    return rig.saleor.add_order(email=f"shopper{index}@example.com", billing_phone=phone, **fields)
+
+
+def signed(rig: Rig, hook: str, event: str, order: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+    """Headers and body of one webhook, as Saleor would send it to the app."""
+    body = rig.saleor.render_event(rig.subscription(hook), event, order, app_id=rig.app_id)
+    return rig.saleor.webhook_headers(event, rig.saleor.sign(body)), body
+
+
+def serialise(server: ServerProcess, path: str,
+              items: list[tuple[dict[str, str], bytes]]) -> list[bytes]:
+    host = f"127.0.0.1:{server.port}"
+    return [build_request("POST", host, path, headers, body) for headers, body in items]
+
+
+async def compare(
+    app: ServerProcess, baseline: ServerProcess, path: str,
+    app_items: list[tuple[dict[str, str], bytes]], warm_items: list[tuple[dict[str, str], bytes]],
+    load: Load, cycle_app: bool,
+) -> tuple[Result, Result]:
+    """Warm both up, then baseline and app in turn with the same client and concurrency."""
+    base_requests = serialise(baseline, path, app_items)
+    base_requests = (base_requests * (load.baseline_requests // len(base_requests) + 1))[
+        : load.baseline_requests]
+    app_requests = serialise(app, path, app_items)
+    if cycle_app:
+        app_requests = (app_requests * (load.requests // len(app_requests) + 1))[: load.requests]
+    await closed_loop(baseline.port, serialise(baseline, path, warm_items), load.concurrency, 30)
+    await closed_loop(app.port, serialise(app, path, warm_items), load.concurrency, 30)
+    base = await closed_loop(baseline.port, base_requests, load.concurrency, load.time_limit)
+    measured = await closed_loop(app.port, app_requests, load.concurrency, load.time_limit)
+    return measured, base
+
+
+def throughput_rows(name: str, measured: Result, base: Result, goal: float | None,
+                    expected_status: int = 200) -> list[Row]:
+    """req/s, p50, p99 rows of one comparison."""
+    fraction = measured.rate / base.rate if base.rate else 0.0
+    good = measured.ok(expected_status) == measured.completed and not measured.errors
+    notes = "" if good else f" (statuses {dict(measured.statuses)}, errors {measured.errors})"
+    rows = [
+        Row(name, f"throughput, {measured.completed} requests{notes}", per_s(measured.rate),
+            per_s(base.rate), ratio(measured.rate, base.rate),
+            f">= {goal:.1f}x baseline" if goal else "(report)",
+            yes_no(fraction >= goal and good) if goal else ""),
+        Row(name, "latency p50 (closed loop)", ms(measured.percentile(50)),
+            ms(base.percentile(50)), ratio(measured.percentile(50), base.percentile(50))),
+        Row(name, "latency p99 (closed loop)", ms(measured.percentile(99)),
+            ms(base.percentile(99)), ratio(measured.percentile(99), base.percentile(99))),
+    ]
+    return rows
+
+
+async def verification_throughput(rig: Rig, app: ServerProcess, baseline: ServerProcess,
+                                  load: Load) -> list[Row]:
+    """(a) Signed ORDER_CONFIRMED for unknown orders vs a bare 200."""
+    distinct = min(300, load.requests)
+    items = [signed(rig, "order-confirmed", "ORDER_CONFIRMED", new_order(rig, 900_000 + i, False))
+             for i in range(distinct)]
+    measured, base = await compare(app, baseline, "/api/webhooks/order-confirmed", items,
+                                   items[: load.warmup], load, cycle_app=True)
+    name = (f"(a) signed webhook verification, unknown order, concurrency {load.concurrency}")
+    return throughput_rows(name, measured, base, None)
+
+
+async def order_created_throughput(rig: Rig, app: ServerProcess, baseline: ServerProcess,
+                                   load: Load) -> list[Row]:
+    """(c) Signed ORDER_CREATED, a new order each time, to decision, vs a bare 200."""
+    orders = [new_order(rig, i, risky=i % 2 == 1) for i in range(load.requests + load.warmup)]
+    items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
+    warm, timed = items[: load.warmup], items[load.warmup:]
+    measured, base = await compare(app, baseline, "/api/webhooks/order-created", timed, warm,
+                                   load, cycle_app=False)
+    decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
+    name = f"(c) ORDER_CREATED to decision, new order each, concurrency {load.concurrency}"
+    rows = throughput_rows(name, measured, base, 0.5)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(decisions.items()))
+    rows.append(Row(name, "decisions recorded in the store", summary or "none",
+                    goal=f"{measured.completed} decided",
+                    met=yes_no(sum(v for k, v in decisions.items() if k != "missing")
+                               == measured.completed)))
+    return rows
+
+
+async def decided(rig: Rig, order_ids: list[str]) -> Counter[str]:
+    """How the app decided each order (from its records in the store)."""
+    assert rig.redis is not None and rig.tenant is not None
+    repo = OrderRepository(rig.redis, rig.tenant.id)
+    records = await asyncio.gather(*(repo.get(order_id) for order_id in order_ids))
+    return Counter(r.decision.value if r else "missing" for r in records)
