@@ -14,6 +14,8 @@ from starlette.middleware import Middleware
 from saleor_app.admin.routes import admin_routes
 from saleor_app.config import Settings
 from saleor_app.context import AppContext
+from saleor_app.demo.routes import demo_routes
+from saleor_app.demo.tenant import install_demo
 from saleor_app.engine.routes import inbound_routes
 from saleor_app.http_utils import RequestContextMiddleware
 from saleor_app.jobs.periodic import periodic_tasks
@@ -82,6 +84,8 @@ def create_app(
         async with open_context(settings, metrics) as ctx, storefront_services(app, ctx):
             app.state.ctx = ctx
             log.info("store ready", extra={"store": ctx.store.description})
+            if demo:
+                await install_demo(ctx)
             if announce:
                 _announce(settings, ctx)
             if with_worker:
@@ -92,7 +96,8 @@ def create_app(
 
     app = Starlette(
         routes=[*saleor_routes(), *inbound_routes(), *operation_routes(), *admin_routes()]
-        + storefront_routes(),
+        + storefront_routes()
+        + (demo_routes() if demo else []),
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -12,6 +12,8 @@ import sys
 from saleor_app.config import ConfigError, Settings, load_settings
 from saleor_app.observability import configure_logging
 
+SIMULATOR_ENV = "REVERSE_OTP_INBOUND_SECRET"
+
 
 def _settings(**overrides: object) -> Settings:
     try:
@@ -33,6 +35,8 @@ def serve(args: argparse.Namespace) -> None:
     settings = _settings(**overrides)
     configure_logging(settings.log_level)
     app = create_app(settings, with_worker=True, announce=True, demo=args.demo)
+    if args.demo:
+        print(f"  demo page: {settings.app_url}/demo", flush=True)
     uvicorn.run(
         app,
         host=args.host,
@@ -65,6 +69,38 @@ def worker(args: argparse.Namespace) -> None:
         asyncio.run(main())
 
 
+def simulate_sms(args: argparse.Namespace) -> None:
+    """POST one signed `generic` inbound SMS to a running app."""
+    import httpx
+
+    from saleor_app.demo.simulator import send_sms
+
+    secret = args.secret or os.environ.get(SIMULATOR_ENV, "")
+    if not secret:
+        print(f"simulate-sms: give --secret or set {SIMULATOR_ENV}", file=sys.stderr)
+        raise SystemExit(2)
+
+    async def main() -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10) as http:
+            return await send_sms(
+                http,
+                args.url,
+                args.tenant_key,
+                secret,
+                sender=args.sender,
+                to=args.to,
+                text=args.text,
+            )
+
+    try:
+        answer = asyncio.run(main())
+    except httpx.HTTPError as exc:
+        print(f"simulate-sms: {args.url} did not answer: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"{answer.status_code} {answer.text}")
+    raise SystemExit(0 if answer.is_success else 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `saleor-reverse-otp`."""
     parser = argparse.ArgumentParser(prog="saleor-reverse-otp", description=__doc__)
@@ -76,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(run=serve)
     worker_cmd = commands.add_parser("worker", help="run background jobs only")
     worker_cmd.set_defaults(run=worker)
+    sms_cmd = commands.add_parser("simulate-sms", help="send a signed generic inbound SMS")
+    sms_cmd.add_argument("--url", required=True, help="the app's base URL")
+    sms_cmd.add_argument("--tenant-key", required=True, help="the key in the inbound URL")
+    sms_cmd.add_argument("--secret", help=f"the tenant's inbound secret (or set {SIMULATOR_ENV})")
+    sms_cmd.add_argument("--from", dest="sender", required=True, help="sender number")
+    sms_cmd.add_argument("--to", required=True, help="the virtual number")
+    sms_cmd.add_argument("--text", required=True, help="message text")
+    sms_cmd.set_defaults(run=simulate_sms)
     return parser
 
 

@@ -31,8 +31,10 @@ def services(app: Starlette) -> Services:
 
 @contextlib.asynccontextmanager
 async def storefront_services(app: Starlette, ctx: AppContext) -> AsyncIterator[Services]:
-    """Open the storefront's services for the app's lifetime."""
-    opened = Services(hub=EventHub(ctx.store.url))
+    """Open the storefront's services for the app's lifetime (`app.state.storefront_limits`,
+    when set before start-up, replaces the default rate limits)."""
+    limits = getattr(app.state, "storefront_limits", None) or RateLimits()
+    opened = Services(hub=EventHub(ctx.store.url), limits=limits)
     app.state.storefront = opened
     try:
         yield opened

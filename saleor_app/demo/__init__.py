@@ -1,0 +1,1 @@
+"""The `serve --demo` tenant and page, and the SMS simulator."""

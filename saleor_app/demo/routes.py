@@ -1,0 +1,102 @@
+"""`/demo`: a fake order with the widget, and a simulated phone (only with `serve --demo`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from saleor_app.context import AppContext
+from saleor_app.demo.simulator import send_sms
+from saleor_app.demo.tenant import (
+    DEMO_API_URL,
+    DEMO_NUMBER,
+    DEMO_SHOPPER,
+    DEMO_TENANT_ID,
+    demo_order,
+)
+from saleor_app.http_utils import BodyTooLarge, error_response, read_body
+from saleor_app.paths import DASHBOARD_DIR
+from saleor_app.storefront.limits import allow_client
+from saleor_app.storefront.services import services
+
+log = logging.getLogger(__name__)
+
+MAX_PHONE_BODY = 2048
+MAX_TEXT_CHARS = 320
+
+templates = Environment(
+    loader=FileSystemLoader(DASHBOARD_DIR / "widget"),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+async def demo_page(request: Request) -> Response:
+    """GET /demo: a new fake order, held until the simulated phone sends its code."""
+    ctx: AppContext = request.app.state.ctx
+    challenge = await demo_order(ctx)
+    page = templates.get_template("demo.html").render(
+        app_url=ctx.settings.app_url,
+        api_url=DEMO_API_URL,
+        order_id=challenge.order_id,
+        challenge_id=challenge.id,
+        virtual_number=DEMO_NUMBER,
+        shopper_phone=DEMO_SHOPPER,
+        lang=request.query_params.get("lang", "en")[:5],
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+async def phone_send(request: Request) -> Response:
+    """POST /demo/phone/send {from, text}: sign on the server, deliver over real HTTP."""
+    ctx: AppContext = request.app.state.ctx
+    address = request.client.host if request.client else "unknown"
+    if not await allow_client(ctx.store.client, services(request.app).limits, address):
+        return error_response(429, "RATE_LIMITED", "too many messages; retry in a minute")
+    try:
+        document = json.loads(await read_body(request, MAX_PHONE_BODY))
+    except BodyTooLarge:
+        return error_response(413, "BODY_TOO_LARGE", "message too long")
+    except ValueError:
+        return error_response(400, "BAD_REQUEST", 'send {"from", "text"} as JSON')
+    sender, text = (
+        (document.get("from"), document.get("text")) if isinstance(document, dict) else (None, None)
+    )
+    if (
+        not isinstance(sender, str)
+        or not isinstance(text, str)
+        or not sender
+        or len(text) > MAX_TEXT_CHARS
+    ):
+        log.warning("demo phone: bad message")
+        return error_response(400, "BAD_REQUEST", "from and text (up to 320 characters) needed")
+    tenant = await ctx.tenants.get(DEMO_TENANT_ID)
+    if tenant is None:
+        return error_response(503, "NO_DEMO_TENANT", "the demo tenant is missing")
+    try:
+        answer = await send_sms(
+            ctx.http,
+            ctx.settings.app_url,
+            tenant.inbound_key,
+            tenant.inbound_secret,
+            sender=sender[:32],
+            to=DEMO_NUMBER,
+            text=text,
+        )
+    except httpx.HTTPError as exc:
+        log.warning("demo phone: app unreachable", extra={"error": str(exc)})
+        return error_response(502, "APP_UNREACHABLE", "the app's inbound endpoint did not answer")
+    return JSONResponse({"delivered": answer.is_success, "status": answer.status_code})
+
+
+def demo_routes() -> list[BaseRoute]:
+    """Routes that exist only in demo mode."""
+    return [
+        Route("/demo", demo_page, methods=["GET"]),
+        Route("/demo/phone/send", phone_send, methods=["POST"]),
+    ]

@@ -1,0 +1,152 @@
+"""The widget in Debian's Chromium: phone button, desktop QR, live success, renewal."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+
+import httpx
+import zxingcpp
+from PIL import Image
+
+from saleor_app.core.sms_link import qr_payload, sms_uri
+from tests.browser.support import (
+    DESKTOP,
+    PHONE,
+    chromium,
+    screenshot_path,
+    storefront_html,
+    storefront_site,
+)
+from tests.storefront.client import open_challenge
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
+from tests.support.sms import send_generic
+
+ORDER = "T3JkZXI6YnJvd3Nlcg=="
+
+
+async def send_code(shop: Shop, code: str) -> None:
+    secret = (await shop.tenant()).inbound_secret
+    answer = await send_generic(await shop.inbound_url("generic"), secret, SHOPPER_PHONE,
+                                VIRTUAL_NUMBER, code)
+    assert answer.status_code == 200
+
+
+async def shadow_text(page, selector: str) -> str:
+    return await page.locator("reverse-otp-challenge").locator(selector).inner_text()
+
+
+async def test_phone_gets_one_button_with_the_sms_link(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**PHONE)
+            await page.goto(origin + "/")
+            button = page.locator("reverse-otp-challenge").locator("a.sms")
+            await button.wait_for(timeout=5000)
+            assert await button.get_attribute("href") == sms_uri(VIRTUAL_NUMBER, challenge.code)
+            assert await button.inner_text() == "Send the SMS"
+            assert await page.locator("reverse-otp-challenge").locator(".qr").count() == 0
+            assert await shadow_text(page, ".code") == challenge.code
+            assert "Valid for" in await shadow_text(page, ".countdown")
+            await page.screenshot(path=screenshot_path("phone-pending"), full_page=True)
+            await send_code(shop, challenge.code)
+            await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=2000)
+            await page.screenshot(path=screenshot_path("phone-verified"), full_page=True)
+
+
+async def test_desktop_qr_decodes_and_success_arrives_live(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**DESKTOP)
+            await page.goto(origin + "/")
+            widget = page.locator("reverse-otp-challenge")
+            qr = widget.locator(".qr img")
+            await qr.wait_for(timeout=5000)
+            assert await qr.is_visible()
+            assert await widget.locator("a.sms").count() == 0
+            image = Image.open(io.BytesIO(await widget.locator(".qr").screenshot()))
+            decoded = zxingcpp.read_barcodes(image)
+            assert [d.text for d in decoded] == [qr_payload(VIRTUAL_NUMBER, challenge.code)]
+            manual = await shadow_text(page, ".qr-text")
+            assert challenge.code in manual and VIRTUAL_NUMBER in manual
+            await page.screenshot(path=screenshot_path("desktop-pending"), full_page=True)
+            started = time.monotonic()
+            await send_code(shop, challenge.code)
+            await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=2000)
+            assert time.monotonic() - started < 2
+            assert "text message has arrived" in await shadow_text(page, ".card")
+            assert "arrived" in await widget.locator("[role=status]").inner_text()
+            await page.screenshot(path=screenshot_path("desktop-verified"), full_page=True)
+
+
+async def test_expired_code_is_renewed_and_the_new_one_works(shop: Shop) -> None:
+    await shop.configure(ttl_seconds=120)
+    old = await open_challenge(shop, now=time.time() - 125, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**DESKTOP)
+            await page.goto(origin + "/")
+            widget = page.locator("reverse-otp-challenge")
+            renew = widget.locator("button.renew")
+            await renew.wait_for(timeout=5000)
+            assert "expired" in await shadow_text(page, ".status")
+            assert await widget.locator(".code").count() == 0
+            await page.screenshot(path=screenshot_path("expired"), full_page=True)
+            await renew.focus()
+            await page.keyboard.press("Enter")
+            await widget.locator(".code").wait_for(timeout=3000)
+            new_code = await shadow_text(page, ".code")
+            assert new_code != old.code
+            assert (await (await shop.challenges()).get(old.id)).code == new_code
+            await page.screenshot(path=screenshot_path("renewed"), full_page=True)
+            await send_code(shop, new_code)
+            await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=2000)
+
+
+async def test_german_and_french(shop: Shop) -> None:
+    await open_challenge(shop, order_id=ORDER)
+    pages = {f"/{lang}": storefront_html(shop.app.url, shop.saleor.api_url,
+                                         f'order-id="{ORDER}" lang="{lang}"')
+             for lang in ("de", "fr")}
+    with storefront_site(pages) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**PHONE)
+            expected = {"de": ("SMS senden", "Code kopieren"),
+                        "fr": ("Envoyer le SMS", "Copier le code")}
+            for lang, (button, copy) in expected.items():
+                await page.goto(f"{origin}/{lang}")
+                sms = page.locator("reverse-otp-challenge").locator("a.sms")
+                await sms.wait_for(timeout=5000)
+                assert await sms.inner_text() == button
+                assert await shadow_text(page, "button.copy") == copy
+                await page.screenshot(path=screenshot_path(f"phone-{lang}"), full_page=True)
+
+
+async def test_foreign_origin_cannot_read_the_challenge(shop: Shop) -> None:
+    await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=["https://shop.example"])
+        async with chromium() as browser:
+            page = await browser.new_page(**DESKTOP)
+            await page.goto(origin + "/")
+            await asyncio.sleep(1.5)
+            assert await page.locator("reverse-otp-challenge").locator(".code").count() == 0
+
+
+async def test_widget_script_is_served(app_server) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(app_server.url + "/widget.js")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/javascript")
+    assert "customElements.define" in answer.text

@@ -1,0 +1,101 @@
+"""`serve --demo`: the demo tenant, its page and phone; `simulate-sms` from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from saleor_app.demo.tenant import DEMO_API_URL, DEMO_SHOPPER, DEMO_TENANT_ID
+from saleor_app.store.sealing import SecretBox
+from saleor_app.store.tenants import TenantRepository
+from tests.browser.support import DESKTOP, DemoServer, chromium, screenshot_path
+from tests.storefront.client import BY_ORDER, open_challenge, post
+from tests.support.app_server import SECRET_KEY, AppServer
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
+
+
+@pytest.fixture
+def demo_server(clean_redis: str, tmp_path: Path) -> Iterator[DemoServer]:
+    server = DemoServer(clean_redis, tmp_path / "demo").start()
+    yield server
+    server.stop()
+
+
+async def test_without_demo_there_is_no_demo(app_server: AppServer, clean_redis: str) -> None:
+    import redis.asyncio as aioredis
+
+    async with httpx.AsyncClient(base_url=app_server.url) as http:
+        assert (await http.get("/demo")).status_code == 404
+        assert (await http.post("/demo/phone/send", json={})).status_code == 404
+    client = aioredis.Redis.from_url(clean_redis, decode_responses=True)
+    assert await TenantRepository(client, SecretBox(SECRET_KEY)).get(DEMO_TENANT_ID) is None
+    await client.aclose()
+
+
+async def test_demo_page_loop_in_the_browser(demo_server: DemoServer) -> None:
+    async with httpx.AsyncClient(base_url=demo_server.url) as http:
+        page_html = (await http.get("/demo")).text
+        tenant = await demo_server_tenant(demo_server)
+        assert tenant.inbound_secret not in page_html and tenant.inbound_key not in page_html
+        bad = await http.post("/demo/phone/send", content=b"[", headers={
+            "Content-Type": "application/json"})
+        assert bad.status_code == 400
+    async with chromium() as browser:
+        page = await browser.new_page(**DESKTOP)
+        await page.goto(demo_server.url + "/demo")
+        widget = page.locator("reverse-otp-challenge")
+        await widget.locator(".code").wait_for(timeout=5000)
+        code = await widget.locator(".code").inner_text()
+        assert await page.locator("#text").input_value() == code
+        await page.screenshot(path=screenshot_path("demo-pending"), full_page=True)
+        started = time.monotonic()
+        await page.locator("#send").click()
+        await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=2000)
+        assert time.monotonic() - started < 2
+        await page.locator(".bubble").wait_for()
+        assert "delivered" in await page.locator(".bubble").inner_text()
+        await page.screenshot(path=screenshot_path("demo-verified"), full_page=True)
+        order_id = await widget.get_attribute("order-id")
+    answer = await post(demo_server.url, BY_ORDER, {"id": order_id}, api_url=DEMO_API_URL)
+    assert answer.json()["data"]["orderChallenge"]["status"] == "VERIFIED"
+    assert DEMO_SHOPPER.endswith(answer.json()["data"]["orderChallenge"]["phoneHint"][-2:])
+
+
+async def demo_server_tenant(server: DemoServer):
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(server.settings.redis_url, decode_responses=True)
+    try:
+        tenant = await TenantRepository(client, SecretBox(SECRET_KEY)).get(DEMO_TENANT_ID)
+    finally:
+        await client.aclose()
+    assert tenant is not None
+    return tenant
+
+
+async def test_simulate_sms_command(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id="T3JkZXI6Y2xp")
+    tenant = await shop.tenant()
+    command = [sys.executable, "-m", "saleor_app.cli", "simulate-sms", "--url", shop.app.url,
+               "--tenant-key", tenant.inbound_key, "--from", SHOPPER_PHONE, "--to", VIRTUAL_NUMBER,
+               "--text", f"my code {challenge.code}"]
+    missing = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=30,
+                             env={k: v for k, v in os.environ.items()
+                                  if k != "REVERSE_OTP_INBOUND_SECRET"})
+    assert missing.returncode == 2 and "--secret" in missing.stderr
+    wrong = await asyncio.to_thread(subprocess.run, [*command, "--secret", "wrong"], capture_output=True, text=True,
+                           timeout=30)
+    assert wrong.returncode == 1 and wrong.stdout.startswith("401")
+    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "REVERSE_OTP_INBOUND_SECRET": tenant.inbound_secret})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("200")
+    assert (await (await shop.challenges()).get(challenge.id)).status.value == "VERIFIED"
