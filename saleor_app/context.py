@@ -41,7 +41,7 @@ class AppContext:
 
     def challenges(self, tenant_id: str) -> ChallengeStore:
         """The challenge store of one tenant."""
-        return ChallengeStore(self.store.client, tenant_id)
+        return ChallengeStore(self.store.client, tenant_id, self.store.publisher)
 
     def saleor(self, tenant: Tenant) -> SaleorClient:
         """A client for the tenant's Saleor with its app token."""

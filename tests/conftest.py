@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from tests.standin import SaleorStandIn
 from tests.support.app_server import AppServer
+from tests.support.cluster import ValkeyCluster
 from tests.support.shop import VIRTUAL_NUMBER, Shop, wait_for
 
 CAPTURED = Path(__file__).resolve().parent.parent.parent / "shared" / "saleor" / "captured"
@@ -83,3 +84,13 @@ async def shop(saleor: SaleorStandIn, app_server: AppServer, clean_redis: str) -
     await shop.configure(virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}})
     yield shop
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def valkey_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeyCluster]:
+    """A three-primary Valkey Cluster for the session."""
+    cluster = ValkeyCluster(tmp_path_factory.mktemp("cluster")).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -8,9 +8,9 @@ from redis.asyncio import Redis
 from saq import Queue
 from saq.queue.redis import RedisQueue
 
-from saleor_app.store.redis import StoreHandle
+from saleor_app.store.redis import QUEUE_HASH_TAG, StoreHandle
 
-QUEUE_NAME = "{rotp-jobs}"
+QUEUE_NAME = QUEUE_HASH_TAG
 DEFAULT_RETRIES = 20
 DEFAULT_RETRY_DELAY = 1.0
 MAX_RETRY_DELAY = 120.0
@@ -18,15 +18,16 @@ DEFAULT_TIMEOUT = 15
 
 
 def make_queue(store: StoreHandle) -> Queue:
-    """A saq queue whose keys share one hash tag, on the app's store."""
-    return RedisQueue(Redis.from_url(store.url), name=QUEUE_NAME)
+    """A saq queue whose keys share one hash tag, on the store node that owns it."""
+    return RedisQueue(Redis.from_url(store.queue_url), name=QUEUE_NAME)
 
 
 async def enqueue(queue: Queue, function: str, key: str, **kwargs: Any) -> bool:
-    """Enqueue once per key (a duplicate while the job exists is dropped); True if new."""
+    """Enqueue once per key (a duplicate while the job is incomplete is dropped); True if new.
+    The key carries the queue's hash tag so that saq's abort key shares its cluster slot."""
     job = await queue.enqueue(
         function,
-        key=key,
+        key=QUEUE_HASH_TAG + key,
         retries=DEFAULT_RETRIES,
         retry_delay=DEFAULT_RETRY_DELAY,
         retry_backoff=MAX_RETRY_DELAY,

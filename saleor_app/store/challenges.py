@@ -153,8 +153,9 @@ def _ms(seconds: float) -> int:
 class ChallengeStore:
     """Reads and changes one tenant's challenges; every change is atomic in Redis."""
 
-    def __init__(self, redis: Commands, tenant_id: str) -> None:
+    def __init__(self, redis: Commands, tenant_id: str, publisher: Commands = None) -> None:
         self._redis = redis
+        self._publisher = publisher if publisher is not None else redis
         self.tenant_id = tenant_id
         self._scripts = _scripts_for(redis)
 
@@ -331,7 +332,7 @@ class ChallengeStore:
     async def publish(self, challenge_id: str, status: str) -> None:
         """Tell live subscribers (any app process) that a challenge changed."""
         message = json.dumps({"id": challenge_id, "status": status})
-        await self._redis.publish(self.events_channel(challenge_id), message)
+        await self._publisher.publish(self.events_channel(challenge_id), message)
 
     def events_channel(self, challenge_id: str) -> str:
         """The pub/sub channel of one challenge."""

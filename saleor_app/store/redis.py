@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
@@ -15,6 +16,9 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 RedisClient = Redis | RedisCluster
+QUEUE_HASH_TAG = "{rotp-jobs}"
+"""Every job-queue key carries this tag: in a cluster the queue lives on one node, which a
+plain client can then use with transactions, scripts and pub/sub."""
 Commands = Any
 """A store client as repositories see it: redis-py types async commands as
 `Awaitable[T] | T`, which mypy cannot await, so repositories use this alias."""
@@ -24,11 +28,14 @@ __all__ = ["Commands", "RedisClient", "RedisError", "StoreHandle", "open_store",
 
 @dataclass
 class StoreHandle:
-    """An open store: the client, where it is, and the embedded server if we started one."""
+    """An open store: the client, where it is, and the embedded server if we started one.
+    `publisher` is a plain client for PUBLISH (a cluster broadcasts it to every node)."""
 
     client: RedisClient
     url: str
     description: str
+    queue_url: str = ""
+    publisher: Any = None
     embedded: Any = None
     _closed: bool = field(default=False, repr=False)
 
@@ -43,6 +50,8 @@ class StoreHandle:
             return
         self._closed = True
         await self.client.aclose()
+        if self.publisher is not None and self.publisher is not self.client:
+            await self.publisher.aclose()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
 
@@ -83,10 +92,34 @@ async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
         raise
     if info.get("cluster_enabled") in (1, "1"):
         await client.aclose()
-        client = RedisCluster.from_url(redis_url, decode_responses=True)
-        await client.initialize()
+        cluster = RedisCluster.from_url(redis_url, decode_responses=True)
+        await cluster.initialize()
         description = f"Redis Cluster at {_without_password(redis_url)}"
-    return StoreHandle(client=client, url=redis_url, description=description, embedded=embedded)
+        node = cluster.get_node_from_key(QUEUE_HASH_TAG)
+        if node is None:
+            raise RedisError("no cluster node owns the job queue's slot")
+        return StoreHandle(
+            client=cluster,
+            url=redis_url,
+            description=description,
+            queue_url=_with_host(redis_url, str(node.host), int(node.port)),
+            publisher=Redis.from_url(redis_url, decode_responses=True),
+        )
+    return StoreHandle(
+        client=client,
+        url=redis_url,
+        description=description,
+        embedded=embedded,
+        queue_url=redis_url,
+        publisher=client,
+    )
+
+
+def _with_host(url: str, host: str, port: int) -> str:
+    """The same URL (scheme, credentials, query) pointing at another node."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return urlunsplit(parts._replace(netloc=f"{credentials}{host}:{port}"))
 
 
 def _without_password(url: str) -> str:
