@@ -12,7 +12,15 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
@@ -30,6 +38,7 @@ from saleor_app.storefront.views import FINAL, ChallengeView, ShopperStatus
 log = logging.getLogger(__name__)
 
 IDLE_RECHECK_SECONDS = 60.0
+DOCUMENT_CACHE_SIZE = 256
 
 Info = strawberry.Info[StorefrontContext, None]
 
@@ -222,13 +231,22 @@ class StorefrontSchema(strawberry.Schema):
                 log.warning("storefront request refused", extra={"code": code})
 
 
+def _shape_rules() -> list[Any]:
+    """Depth and alias rules, built once so that validation results can be cached."""
+    depth = QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)
+    aliases = MaxAliasesLimiter(max_alias_count=MAX_ALIASES)
+    return [*depth.validation_rules, *aliases.validation_rules]
+
+
 def build_schema() -> strawberry.Schema:
-    """The public schema with its query-shape limits."""
+    """The public schema with its query-shape limits and document caches."""
+    rules = _shape_rules()
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(rules),
         lambda: MaskErrors(should_mask_error=_masked, error_message="internal error"),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]
     return StorefrontSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
