@@ -32,6 +32,10 @@ MAX_REASON = 500
 MAX_LIMIT = 200
 
 
+class SaleorError(Exception):
+    """Saleor could not answer a read the merchant asked for."""
+
+
 @dataclass(frozen=True)
 class AdminContext:
     """What every resolver gets: the app, the tenant and the verified staff user."""
@@ -144,7 +148,11 @@ class Query:
         """Saleor channels and whether the app can hold orders there."""
         admin = _ctx(info)
         settings = await admin.app.tenant_settings.get(admin.tenant.id)
-        statuses = await channel_statuses(admin.app, admin.tenant)
+        try:
+            statuses = await channel_statuses(admin.app, admin.tenant)
+        except (SaleorUnavailable, SaleorRefused) as exc:
+            log.warning("channels unavailable", extra={"tenant": admin.tenant.id})
+            raise SaleorError("Saleor did not give the channel list; try again.") from exc
         return [_channel(s, settings) for s in statuses]
 
     @strawberry.field
@@ -230,6 +238,13 @@ class Mutation:
         settings = await admin.app.tenant_settings.get(admin.tenant.id)
         log.info("auto-confirm switched off", extra={"tenant": admin.tenant.id})
         return t.ChannelResult(channel=_channel(status, settings), errors=[])
+
+    @strawberry.mutation
+    def reveal_generic_secret(self, info: Info[AdminContext, None]) -> str:
+        """The key that signs `generic` inbound SMS, for a gateway of the merchant's own."""
+        admin = _ctx(info)
+        log.info("generic signing secret revealed", extra={"tenant": admin.tenant.id})
+        return admin.tenant.inbound_secret
 
     @strawberry.mutation
     async def send_test_sms(

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from saleor_app.store.orders import OrderRepository, OrderState
-from tests.admin.support import data, held_order
+from tests.admin.support import admin, data, held_order
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import send_generic
 
@@ -195,3 +195,16 @@ async def test_dashboard_page_is_served_without_auth_and_escapes(shop: Shop) -> 
         assert (await http.get("/dashboard/")).status_code == 404
         script = await http.get("/dashboard/assets/admin.js")
         assert script.status_code == 200 and "innerHTML =" not in script.text
+
+
+async def test_saleor_down_gives_a_readable_error_not_a_500(shop: Shop) -> None:
+    token = shop.saleor.issue_app_bridge_token(shop.installed.app_id)
+    shop.saleor.set_down(True)
+    try:
+        answer = await admin(shop, token, "query { channels { slug } }")
+        settings = await admin(shop, token, "query { settings { virtualNumber } }")
+    finally:
+        shop.saleor.set_down(False)
+    assert answer.status_code == 200
+    assert answer.json()["errors"][0]["message"] == "Saleor did not give the channel list; try again."
+    assert settings.json()["data"]["settings"]["virtualNumber"] == VIRTUAL_NUMBER

@@ -153,3 +153,12 @@ async def test_introspection_is_on(shop: Shop) -> None:
     names = {f["name"] for f in result["__schema"]["mutationType"]["fields"]}
     assert {"updateSettings", "approveOrder", "rejectOrder", "disableAutoConfirm",
             "sendTestSms"} <= names
+
+
+async def test_generic_signing_secret_only_on_explicit_request(shop: Shop) -> None:
+    tenant = await shop.tenant()
+    token = shop.saleor.issue_app_bridge_token(shop.installed.app_id)
+    settings = await admin(shop, token, "query {" + SETTINGS + "}")
+    assert tenant.inbound_secret not in settings.text
+    revealed = await data(shop, "mutation { revealGenericSecret }")
+    assert revealed["revealGenericSecret"] == tenant.inbound_secret

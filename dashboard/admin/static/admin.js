@@ -302,6 +302,13 @@
   var ORDER_FIELDS = "id number channel decision score state decidedAt total phoneHint challengeStatus dashboardPath dashboardUrl reasons { rule weight explanation }";
 
   loaders.orders = function () {
+    if (state.orderId) {
+      /* Opened from an order's menu (ORDER_DETAILS_MORE_ACTIONS on Saleor < 3.22). */
+      return api("query($id: ID!) { order(id: $id) { " + ORDER_FIELDS + " } }", { id: state.orderId }).then(function (data) {
+        var list = clear($("order-list"));
+        list.appendChild(data.order ? orderCard(data.order) : el("div", { class: "card muted", text: "Reverse OTP has not scored this order." }));
+      });
+    }
     var query = "query($state: String) { orders(state: $state, limit: 100) { " + ORDER_FIELDS + " } }";
     return api(query, { state: state.ordersFilter || null }).then(function (data) {
       var list = clear($("order-list"));
@@ -624,6 +631,7 @@
   });
   Array.prototype.forEach.call(document.querySelectorAll(".seg"), function (seg) {
     seg.addEventListener("click", function () {
+      state.orderId = null;
       state.ordersFilter = seg.getAttribute("data-orders");
       Array.prototype.forEach.call(document.querySelectorAll(".seg"), function (other) {
         other.setAttribute("aria-pressed", String(other === seg));
@@ -647,6 +655,8 @@
 
   var initial = (window.location.hash || "").slice(1);
   if (loaders[initial]) state.section = initial;
+  state.orderId = params.get("orderId");
+  if (state.orderId) state.section = "orders";
   show(state.section);
   if (window.parent === window) {
     setConnection(false, "Open this page from the Saleor dashboard (Apps → Reverse OTP).");
