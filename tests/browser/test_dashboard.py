@@ -227,6 +227,10 @@ async def test_dashboard_sections_in_an_iframe(shop: Shop, host: DashboardHost, 
     await twilio.locator('input[name="enabled"]').check()
     await twilio.locator('input[name="twilioAuthToken"]').fill("twilio-secret-value-123")
     await frame.fill('textarea[data-channel-risk="web"]', "high_amount = 40\nchallenge_at = 45")
+    await frame.click('.provider[data-provider="generic"] [data-role="reveal"]')
+    inbound_secret = (await shop.tenant()).inbound_secret
+    await frame.wait_for_function(
+        "s => document.querySelector('[data-role=generic-secret]').value === s", arg=inbound_secret)
     await frame.click('#settings-form button[type="submit"]')
     await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Saved.'")
     await page.reload()
@@ -338,3 +342,27 @@ async def test_messages_from_other_origins_are_ignored(
     assert "Open this page from the Saleor dashboard" in await page.inner_text("#connection")
     assert await page.locator("#tiles .tile").count() == 0
     await page.close()
+
+
+async def test_order_popup_for_older_saleor_shows_that_order(shop: Shop, browser: Browser) -> None:
+    """Saleor < 3.22 opens /dashboard from the order's menu with `orderId`."""
+    saleor = shop.saleor
+    order = await held_order(shop)
+    await held_order(shop, email="other@example.com")
+    src = (f"{shop.app.url}/dashboard?domain={quote(saleor.domain)}"
+           f"&saleorApiUrl={quote(saleor.api_url, safe='')}&id={quote(shop.installed.app_id)}"
+           f"&theme=light&orderId={quote(order['id'], safe='')}")
+    popup = DashboardHost(src)
+    popup.token = saleor.issue_app_bridge_token(shop.installed.app_id)
+    try:
+        page = await browser.new_page(viewport={"width": 768, "height": 700})
+        await page.goto(popup.url)
+        frame = await app_frame(page)
+        await frame.wait_for_selector("#order-list .order")
+        cards = frame.locator("#order-list .order")
+        assert await cards.count() == 1
+        assert await cards.first.get_attribute("data-order-id") == order["id"]
+        await page.screenshot(path=str(SHOTS / "order-popup-768.png"))
+        await page.close()
+    finally:
+        popup.close()

@@ -304,6 +304,7 @@
   loaders.orders = function () {
     if (state.orderId) {
       /* Opened from an order's menu (ORDER_DETAILS_MORE_ACTIONS on Saleor < 3.22). */
+      Array.prototype.forEach.call(document.querySelectorAll(".seg"), function (seg) { seg.setAttribute("aria-pressed", "false"); });
       return api("query($id: ID!) { order(id: $id) { " + ORDER_FIELDS + " } }", { id: state.orderId }).then(function (data) {
         var list = clear($("order-list"));
         list.appendChild(data.order ? orderCard(data.order) : el("div", { class: "card muted", text: "Reverse OTP has not scored this order." }));
@@ -646,6 +647,13 @@
       if (navigator.clipboard) navigator.clipboard.writeText(input.value).catch(function () {});
       button.textContent = "Copied";
       setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('[data-role="reveal"]'), function (button) {
+    button.addEventListener("click", function () {
+      api("mutation { revealGenericSecret }").then(function (data) {
+        button.parentNode.querySelector("input").value = data.revealGenericSecret;
+      }).catch(fail);
     });
   });
   $("orders-refresh").addEventListener("click", function () { loaders.orders().catch(fail); });
