@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -16,6 +17,8 @@ from saleor_app.sms.base import ProviderSecrets
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.sealing import SecretBox
+
+OPENED_CACHE_SIZE = 256
 
 PROVIDERS = ("smsmode", "twilio", "vonage", "plivo", "telnyx", "generic")
 
@@ -177,12 +180,17 @@ class TenantSettingsRepository:
     def __init__(self, redis: Commands, box: SecretBox) -> None:
         self._redis = redis
         self._box = box
+        self._open = lru_cache(maxsize=OPENED_CACHE_SIZE)(self._open_uncached)
 
     async def get(self, tenant_id: str) -> TenantSettings:
-        """The tenant's settings, or the defaults."""
+        """The tenant's settings, or the defaults (one GET; unchanged documents are not
+        decrypted and validated again)."""
         sealed = await self._redis.get(tenant_key(tenant_id, "settings"))
         if sealed is None:
             return TenantSettings()
+        return self._open(sealed).model_copy(deep=True)
+
+    def _open_uncached(self, sealed: str) -> TenantSettings:
         return TenantSettings.model_validate(json.loads(self._box.open(sealed)))
 
     async def save(self, tenant_id: str, settings: TenantSettings) -> None:

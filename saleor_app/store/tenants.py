@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from saleor_app.store.keys import global_key, tenant_id_for, tenant_key
@@ -14,6 +15,7 @@ from saleor_app.store.redis import Commands
 from saleor_app.store.sealing import SecretBox
 
 SEALED_FIELDS = ("token", "inbound_key", "inbound_secret")
+OPENED_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,18 @@ class TenantRepository:
     def __init__(self, redis: Commands, box: SecretBox) -> None:
         self._redis = redis
         self._box = box
+        self._open = lru_cache(maxsize=OPENED_CACHE_SIZE)(self._open_uncached)
 
     async def get(self, tenant_id: str) -> Tenant | None:
-        """The tenant with this id, if installed."""
+        """The tenant with this id, if installed (one HGETALL; an unchanged record is not
+        decrypted again)."""
         raw: dict[str, str] = await self._redis.hgetall(tenant_key(tenant_id, "auth"))
         if not raw:
             return None
+        return self._open(tuple(sorted(raw.items())))
+
+    def _open_uncached(self, items: tuple[tuple[str, str], ...]) -> Tenant:
+        raw = dict(items)
         for name in SEALED_FIELDS:
             raw[name] = self._box.open(raw[name])
         return Tenant(
