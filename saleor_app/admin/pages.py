@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -71,7 +73,18 @@ async def dashboard_page(request: Request) -> Response:
     )
 
 
-def _form(body: bytes) -> dict[str, str]:
+def _form(body: bytes, content_type: str) -> dict[str, str]:
+    """Fields of a urlencoded or multipart form (the dashboard posts a plain HTML form)."""
+    if content_type.lower().startswith("multipart/form-data"):
+        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+        message = BytesParser(policy=default_policy).parsebytes(head + body)
+        fields: dict[str, str] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes) and len(fields) < 50:
+                fields.setdefault(name, payload.decode("utf-8", errors="replace"))
+        return fields
     parsed = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=50)
     return {key: values[0] for key, values in parsed.items() if values}
 
@@ -82,7 +95,8 @@ async def order_widget(request: Request) -> Response:
     theme = _theme(request.query_params.get("theme"))
     assets = ctx.settings.app_url + "/dashboard/assets"
     try:
-        form = _form(await read_body(request, MAX_FORM_BYTES))
+        body = await read_body(request, MAX_FORM_BYTES)
+        form = _form(body, request.headers.get("content-type", ""))
     except BodyTooLarge:
         return render("widget_error.html", 413, theme=theme, assets=assets, message="Too large.")
     try:

@@ -176,6 +176,10 @@ async def test_order_widget_verifies_the_posted_token(shop: Shop) -> None:
         assert shown.status_code == 200
         assert "Risk score" in shown.text and "Billing country FR differs" in shown.text
         assert "Pending" in shown.text
+        multipart = await http.post("/dashboard/order-widget",
+                                    files={k: (None, v.encode()) for k, v in form.items()})
+        assert multipart.status_code == 200 and "Risk score" in multipart.text
+        assert multipart.request.headers["content-type"].startswith("multipart/form-data")
         forged = await http.post("/dashboard/order-widget", data={**form, "accessToken": "x.y.z"})
         assert forged.status_code == 401 and "Risk score" not in forged.text
         clerk = saleor.issue_app_bridge_token(shop.installed.app_id, user_permissions=["MANAGE_PRODUCTS"])
