@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 
 import strawberry
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
+from graphql import GraphQLError
 from saleor_app.admin import types as t
 from saleor_app.admin.auth import Staff
 from saleor_app.admin.overview import overview
@@ -287,4 +288,22 @@ async def _decide(
     return t.OrderActionResult(order=await _order(admin, record) if record else None, errors=[])
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+class AdminSchema(strawberry.Schema):
+    """The schema, logging bad queries and Saleor outages as warnings, not tracebacks."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """One log line per error; a traceback only for the unexpected ones."""
+        unexpected = []
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, SaleorError):
+                log.warning("admin api query error", extra={"reason": error.message[:200]})
+            else:
+                unexpected.append(error)
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = AdminSchema(query=Query, mutation=Mutation)
