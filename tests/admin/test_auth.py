@@ -221,3 +221,28 @@ async def test_malformed_requests_get_400(shop: Shop) -> None:
             answer = await http.post("/api/admin/graphql", content=body, headers=headers)
             assert answer.status_code == 400, body
             assert answer.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+
+async def test_tokens_and_secrets_never_reach_the_logs(shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
+    from saleor_app.observability import JsonFormatter
+
+    saleor = shop.saleor
+    caplog.set_level("DEBUG")
+    bridge = saleor.issue_app_bridge_token(shop.installed.app_id)
+    staff = saleor.issue_staff_token()
+    expired = saleor.issue_app_bridge_token(shop.installed.app_id, iat=int(time.time()) - 400)
+    forged = SigningKey(pooled_key(7)).encode_jwt(claims_of(bridge))
+    secret = "twilio-secret-that-must-not-leak"
+    update = ("mutation($t: String) { updateSettings(input: {providers: [{provider: \"twilio\", "
+              "twilioAuthToken: $t}], virtualNumber: \"nope\"}) { errors { field } } }")
+    for token in (bridge, staff, expired, forged, "garbage"):
+        await admin(shop, token, ME)
+        await admin(shop, token, update, {"t": secret})
+    await admin(shop, bridge, "mutation { revealGenericSecret }")
+    await admin(shop, bridge, "mutation { sendTestSms { ok } }")
+    tenant = await shop.tenant()
+    lines = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "dashboard token refused" in lines
+    for value in (bridge, staff, expired, forged, secret, tenant.inbound_secret,
+                  bridge.split(".")[2], staff.split(".")[2]):
+        assert value not in lines
