@@ -17,7 +17,7 @@ from saleor_app.context import AppContext
 from saleor_app.demo.routes import demo_routes
 from saleor_app.demo.tenant import install_demo
 from saleor_app.engine.routes import inbound_routes
-from saleor_app.http_utils import RequestContextMiddleware
+from saleor_app.http_utils import BodyTooSlow, RequestContextMiddleware, body_too_slow
 from saleor_app.jobs.periodic import periodic_tasks
 from saleor_app.jobs.queue import make_queue
 from saleor_app.jobs.worker import build_worker
@@ -99,6 +99,7 @@ def create_app(
         + storefront_routes()
         + (demo_routes() if demo else []),
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
+        exception_handlers={BodyTooSlow: body_too_slow},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

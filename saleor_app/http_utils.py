@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -15,23 +16,40 @@ from saleor_app.observability import Metrics, request_id_var
 log = logging.getLogger("saleor_app.http")
 
 
+BODY_TIMEOUT_SECONDS = 10.0
+
+
 class BodyTooLarge(Exception):
     """The request body is over the limit."""
 
 
+class BodyTooSlow(Exception):
+    """The request body did not arrive within BODY_TIMEOUT_SECONDS."""
+
+
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, or BodyTooLarge as soon as it passes `limit` bytes."""
+    """The raw body; BodyTooLarge past `limit` bytes, BodyTooSlow past the time limit."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTooSlow from None
     return b"".join(chunks)
+
+
+async def body_too_slow(request: Request, exc: Exception) -> JSONResponse:
+    """408 for a body that trickles in (slow-body attacks hold connections)."""
+    log.warning("request body too slow", extra={"path_template": _route_name(request.scope)})
+    return error_response(408, "BODY_TOO_SLOW", "request body did not arrive in time")
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:

@@ -63,8 +63,8 @@ def start_app(clean_redis: str, tmp_path: Path) -> Iterator[Callable[..., AppSer
 
 @pytest.fixture
 def app_server(start_app: Callable[..., AppServer]) -> AppServer:
-    """One app server with default settings."""
-    return start_app()
+    """One app server; Saleor calls time out after 2 s so that fault tests stay short."""
+    return start_app(saleor_timeout_seconds=2.0)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
@@ -35,6 +36,8 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
     api_url = headers.get("saleor-api-url", "").strip()
     if not api_url:
         return _refuse(400, "MISSING_SALEOR_API_URL", "Missing Saleor-Api-Url header.")
+    if not _is_api_url(api_url):
+        return _refuse(400, "INVALID_SALEOR_API_URL", "Saleor-Api-Url is not an http(s) URL.")
     token = _auth_token(body)
     if token is None:
         return _refuse(400, "MISSING_AUTH_TOKEN", "Missing auth token.")
@@ -63,3 +66,14 @@ def _auth_token(body: bytes) -> str | None:
         return None
     token = data.get("auth_token") if isinstance(data, dict) else None
     return token if isinstance(token, str) and token else None
+
+
+def _is_api_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and len(value) <= 2048
+        and value.isascii()
+        and not any(ch.isspace() for ch in value)
+    )

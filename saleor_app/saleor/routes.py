@@ -59,6 +59,10 @@ def webhook_endpoint(webhook: SaleorWebhook) -> Callable[[Request], Awaitable[Re
             ctx.metrics.webhooks.labels(event, refused.code.lower()).inc()
             log.warning("webhook refused", extra={"event": event, "reason": refused.code})
             return error_response(refused.status, refused.code, refused.message)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            ctx.metrics.webhooks.labels(event, "malformed_payload").inc()
+            log.exception("signed webhook payload has an unexpected shape", extra={"event": event})
+            return error_response(400, "MALFORMED_PAYLOAD", "payload has an unexpected shape")
         except RedisError:
             ctx.metrics.webhooks.labels(event, "store_unavailable").inc()
             log.exception("store unavailable while handling webhook", extra={"event": event})
