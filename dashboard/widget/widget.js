@@ -238,6 +238,7 @@
       if (!challenge || challenge.status === "NOT_REQUIRED") { this.hidden = true; }
       else { this.hidden = false; }
       const changed = !before || before.status !== challenge.status || before.code !== challenge.code;
+      if (before && challenge.status === "PENDING" && before.code !== challenge.code) this.message = this.text.renewed;
       if (changed) {
         this.render();
         this.announce(challenge);
@@ -302,8 +303,10 @@
 
     async renew() {
       const t = this.text;
+      if (this.message === t.renewing) return;
       this.message = t.renewing;
-      this.render();
+      const button = this.root.querySelector("button.renew");
+      if (button) { button.textContent = t.renewing; button.setAttribute("aria-disabled", "true"); }
       try {
         const next = await this.request(RENEW, this.challenge.id);
         this.message = t.renewed;
@@ -363,7 +366,19 @@
             ...this.pendingParts(c, t));
         } else parts.push(...this.expiredParts(t));
       }
+      const hadFocus = this.root.activeElement !== null;
       this.body.replaceChildren(...parts);
+      if (hadFocus) this.focusFirst(["a.sms", ".code", "button.renew", "h2"]);
+    }
+
+    focusFirst(selectors) {
+      for (const selector of selectors) {
+        const target = this.root.querySelector(selector);
+        if (!target) continue;
+        if (!target.matches("a, button")) target.setAttribute("tabindex", "-1");
+        target.focus();
+        return;
+      }
     }
 
     pendingParts(c, t) {
@@ -389,10 +404,9 @@
     }
 
     expiredParts(t) {
-      const busy = this.message === t.renewing;
       const parts = [el("p", { class: "status failure", part: "status" }, t.expired)];
       if (this.message === t.limit || this.message === t.error) parts.push(el("p", { class: "failure" }, this.message));
-      else parts.push(el("button", { class: "primary renew", type: "button", part: "renew-button", onclick: () => this.renew(), ...(busy ? { disabled: "" } : {}) }, busy ? t.renewing : t.renew));
+      else parts.push(el("button", { class: "primary renew", type: "button", part: "renew-button", onclick: () => this.renew() }, t.renew));
       return parts;
     }
   }

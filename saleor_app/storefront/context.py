@@ -9,6 +9,7 @@ from saleor_app.context import AppContext
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.storefront.events import EventHub
 from saleor_app.storefront.limits import MAX_HEADER_CHARS, RateLimits
+from saleor_app.storefront.settings_cache import SettingsCache
 from saleor_app.storefront.usecases import Shop
 
 
@@ -35,6 +36,7 @@ class StorefrontContext:
     hub: EventHub
     limits: RateLimits
     client_address: str
+    cache: SettingsCache
     saleor_api_url: str | None = None
     origin: str | None = None
     connection_params: dict[str, object] | None = field(default=None)
@@ -47,4 +49,4 @@ class StorefrontContext:
             url = valid_api_url(self.connection_params.get("saleorApiUrl"))
         if url is None:
             raise StorefrontError("NO_TENANT", "send the Saleor-Api-Url header")
-        return Shop(self.app, tenant_id_for(url))
+        return Shop(self.app, tenant_id_for(url), self.cache)

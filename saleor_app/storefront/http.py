@@ -66,7 +66,7 @@ async def _cors_headers(request: Request, api_url: str | None) -> dict[str, str]
     if not origin or api_url is None:
         return headers
     ctx = request.app.state.ctx
-    settings = await ctx.tenant_settings.get(tenant_id_for(api_url))
+    settings = await services(request.app).settings.get(ctx, tenant_id_for(api_url))
     if origin_allowed(origin, settings.allowed_origins) or normalize_origin(origin) == app_origin(
         ctx
     ):
@@ -118,6 +118,7 @@ async def graphql_http(request: Request) -> Response:
             hub=found.hub,
             limits=found.limits,
             client_address=address,
+            cache=found.settings,
             saleor_api_url=api_url,
         )
         result = await schema.execute(

@@ -12,6 +12,7 @@ from saleor_app.context import AppContext
 from saleor_app.storefront.cors import OriginDirectory
 from saleor_app.storefront.events import EventHub
 from saleor_app.storefront.limits import RateLimits
+from saleor_app.storefront.settings_cache import SettingsCache
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     hub: EventHub
     limits: RateLimits = field(default_factory=RateLimits)
     origins: OriginDirectory = field(default_factory=OriginDirectory)
+    settings: SettingsCache = field(default_factory=SettingsCache)
 
 
 def services(app: Starlette) -> Services:

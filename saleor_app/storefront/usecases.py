@@ -9,6 +9,7 @@ from saleor_app.context import AppContext
 from saleor_app.core.model import Challenge
 from saleor_app.engine.challenges import RenewOutcome, find, renew
 from saleor_app.store.orders import Decision, OrderRepository
+from saleor_app.storefront.settings_cache import SettingsCache
 from saleor_app.storefront.views import ChallengeView, not_required, view_of
 
 
@@ -22,11 +23,12 @@ class Shop:
 
     app: AppContext
     tenant_id: str
+    cache: SettingsCache
 
     async def _view(self, challenge: Challenge | None) -> ChallengeView | None:
         if challenge is None or challenge.tenant != self.tenant_id:
             return None
-        settings = await self.app.tenant_settings.get(self.tenant_id)
+        settings = await self.cache.get(self.app, self.tenant_id)
         return view_of(challenge, settings.keyword, time.time())
 
     async def by_order(self, order_id: str) -> ChallengeView | None:

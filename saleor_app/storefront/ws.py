@@ -53,6 +53,7 @@ class StorefrontSocket(GraphQL[StorefrontContext, None]):
             hub=found.hub,
             limits=found.limits,
             client_address=request.client.host if request.client else "unknown",
+            cache=found.settings,
             origin=request.headers.get("origin"),
         )
 
@@ -69,7 +70,7 @@ class StorefrontSocket(GraphQL[StorefrontContext, None]):
             raise ConnectionRejectionError
         origin = context.origin
         if origin is not None:
-            settings = await context.app.tenant_settings.get(tenant_id_for(api_url))
+            settings = await context.cache.get(context.app, tenant_id_for(api_url))
             same = normalize_origin(origin) == app_origin(context.app)
             if not same and not origin_allowed(origin, settings.allowed_origins):
                 log.warning("storefront websocket from a foreign origin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 
 import httpx
@@ -106,6 +107,10 @@ async def test_expired_code_is_renewed_and_the_new_one_works(shop: Shop) -> None
             await widget.locator(".code").wait_for(timeout=3000)
             new_code = await shadow_text(page, ".code")
             assert new_code != old.code
+            focused = await page.evaluate(
+                "document.querySelector('reverse-otp-challenge').shadowRoot.activeElement.className")
+            assert focused == "code"
+            assert "previous code" in await widget.locator("[role=status]").inner_text()
             assert (await (await shop.challenges()).get(old.id)).code == new_code
             await page.screenshot(path=screenshot_path("renewed"), full_page=True)
             await send_code(shop, new_code)
@@ -142,6 +147,80 @@ async def test_foreign_origin_cannot_read_the_challenge(shop: Shop) -> None:
             await page.goto(origin + "/")
             await asyncio.sleep(1.5)
             assert await page.locator("reverse-otp-challenge").locator(".code").count() == 0
+
+
+async def test_copy_button_and_contrast(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            context = await browser.new_context(**PHONE)
+            await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+            page = await context.new_page()
+            await page.goto(origin + "/")
+            widget = page.locator("reverse-otp-challenge")
+            await widget.locator("button.copy").click()
+            assert await page.evaluate("navigator.clipboard.readText()") == challenge.code
+            assert await widget.locator("[role=status]").inner_text() == "Code copied"
+            assert await widget.locator(".code").get_attribute("aria-label") == " ".join(
+                challenge.code)
+            for selector in ("a.sms", "h2", ".code", "button.copy", ".muted"):
+                assert await contrast(page, selector) >= 4.5, selector
+
+
+CONTRAST = """([selector]) => {
+  const node = document.querySelector('reverse-otp-challenge').shadowRoot.querySelector(selector);
+  const rgb = (value) => value.match(/[0-9.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let back = node; let bg = 'rgba(0, 0, 0, 0)';
+  while (back && (bg = getComputedStyle(back).backgroundColor) === 'rgba(0, 0, 0, 0)')
+    back = back.parentElement || (back.getRootNode().host);
+  const [a, b] = [lum(rgb(getComputedStyle(node).color)), lum(rgb(bg))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+async def contrast(page, selector: str) -> float:
+    return float(await page.evaluate(CONTRAST, [selector]))
+
+
+async def test_polling_takes_over_when_the_websocket_is_blocked(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**DESKTOP)
+            blocked: list[str] = []
+
+            async def refuse(ws) -> None:
+                blocked.append(ws.url)
+                await ws.close()
+
+            await page.route_web_socket(re.compile(r".*/graphql$"), refuse)
+            await page.goto(origin + "/")
+            await page.locator("reverse-otp-challenge").locator(".code").wait_for(timeout=5000)
+            await send_code(shop, challenge.code)
+            await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=6000)
+            assert blocked
+
+
+async def test_widget_waits_for_the_order_to_be_decided(shop: Shop) -> None:
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="fr"')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**PHONE)
+            await page.goto(origin + "/")
+            await asyncio.sleep(1)
+            assert await page.locator("reverse-otp-challenge").is_hidden()
+            challenge = await open_challenge(shop, order_id=ORDER)
+            sms = page.locator("reverse-otp-challenge").locator("a.sms")
+            await sms.wait_for(timeout=5000)
+            assert await sms.get_attribute("href") == sms_uri(VIRTUAL_NUMBER, challenge.code)
 
 
 async def test_widget_script_is_served(app_server) -> None:

@@ -6,7 +6,9 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 
+import pytest
 import websockets
 
 from tests.storefront.client import RENEW, ask, next_update, open_challenge, subscription
@@ -86,3 +88,32 @@ async def test_connection_needs_the_tenant_and_limits_subscriptions(shop: Shop) 
         refused = [k for k in kinds if k["type"] == "error"]
         assert len(refused) == 1
         assert "Subscription limit reached" in refused[0]["payload"][0]["message"]
+
+
+async def test_subscribers_survive_a_lost_pubsub_connection(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id="T3JkZXI6cmVjb25uZWN0")
+    async with subscription(shop.app.url, shop.saleor.api_url, challenge.id) as ws:
+        assert (await next_update(ws))["status"] == "PENDING"
+        killed = await shop.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+        assert int(killed) >= 1
+        await send_code(shop, challenge.code)
+        assert (await next_update(ws, timeout=3))["status"] == "VERIFIED"
+
+
+async def test_one_pubsub_connection_serves_every_subscription(shop: Shop) -> None:
+    challenges = [await open_challenge(shop, order_id=f"T3JkZXI6{n}", expected_phone=f"+3361234{n:04d}")
+                  for n in range(12)]
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(
+            subscription(shop.app.url, shop.saleor.api_url, c.id)) for c in challenges]
+        for ws in sockets:
+            assert (await next_update(ws))["status"] == "PENDING"
+        clients = await shop.redis.client_list(_type="pubsub")
+        assert len([c for c in clients if c.get("psub") == "1"]) == 1
+        secret = (await shop.tenant()).inbound_secret
+        url = await shop.inbound_url("generic")
+        await send_generic(url, secret, challenges[7].expected_phone, VIRTUAL_NUMBER,
+                           challenges[7].code)
+        assert (await next_update(sockets[7], timeout=2))["status"] == "VERIFIED"
+        with pytest.raises(TimeoutError):
+            await next_update(sockets[6], timeout=0.3)
