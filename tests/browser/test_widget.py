@@ -223,6 +223,32 @@ async def test_widget_waits_for_the_order_to_be_decided(shop: Shop) -> None:
             assert await sms.get_attribute("href") == sms_uri(VIRTUAL_NUMBER, challenge.code)
 
 
+async def test_rejected_after_wrong_codes_and_themable(shop: Shop) -> None:
+    challenge = await open_challenge(shop, order_id=ORDER)
+    html = storefront_html(shop.app.url, shop.saleor.api_url, f'order-id="{ORDER}" lang="en"')
+    html = html.replace("<reverse-otp-challenge ", '<reverse-otp-challenge style="--rotp-accent: '
+                        'rgb(120, 0, 60); --rotp-radius: 0px" ')
+    with storefront_site({"/": html}) as origin:
+        await shop.configure(allowed_origins=[origin])
+        async with chromium() as browser:
+            page = await browser.new_page(**PHONE)
+            await page.goto(origin + "/")
+            widget = page.locator("reverse-otp-challenge")
+            sms = widget.locator("a.sms")
+            await sms.wait_for(timeout=5000)
+            style = await sms.evaluate(
+                "node => [getComputedStyle(node).backgroundColor, getComputedStyle(node).borderRadius]")
+            assert style == ["rgb(120, 0, 60)", "0px"]
+            await page.screenshot(path=screenshot_path("phone-themed"), full_page=True)
+            wrong = "ZZZZ" + challenge.code[4:] if not challenge.code.startswith("ZZZZ") else "YYYYYYYY"
+            for _ in range(5):
+                await send_code(shop, wrong)
+            await page.locator("reverse-otp-challenge[status=REJECTED]").wait_for(timeout=2000)
+            assert "could not confirm" in await shadow_text(page, ".card")
+            assert await widget.locator(".code").count() == 0
+            await page.screenshot(path=screenshot_path("phone-rejected"), full_page=True)
+
+
 async def test_widget_script_is_served(app_server) -> None:
     async with httpx.AsyncClient() as http:
         answer = await http.get(app_server.url + "/widget.js")
