@@ -175,3 +175,23 @@ async def test_order_confirmed_by_staff_closes_its_challenge(shop: Shop) -> None
     store = await shop.challenges()
     await wait_for(lambda: _status(store, challenge.id, "EXPIRED"))
     assert (await record(shop, order["id"])).state is OrderState.CONFIRMED
+
+
+async def test_storefront_sees_not_required_once_staff_confirmed(shop: Shop) -> None:
+    order = await create_order(shop, **RISKY)
+    await held_challenge(shop, order)
+    query = "query($id: ID!){ orderChallenge(orderId: $id){ status code } }"
+    headers = {"Saleor-Api-Url": shop.saleor.api_url}
+    async with httpx.AsyncClient(base_url=shop.app.url) as http:
+        before = await http.post("/graphql", json={"query": query, "variables": {"id": order["id"]}},
+                                 headers=headers)
+        assert before.json()["data"]["orderChallenge"]["status"] == "PENDING"
+        staff = shop.saleor.issue_staff_token(user_permissions=("MANAGE_ORDERS",))
+        mutation = "mutation($id: ID!){ orderConfirm(id: $id){ errors { code } } }"
+        await http.post(shop.saleor.api_url, json={"query": mutation,
+                        "variables": {"id": order["id"]}},
+                        headers={"Authorization": f"Bearer {staff}"})
+        await shop.saleor.deliver_emitted()
+        after = await http.post("/graphql", json={"query": query, "variables": {"id": order["id"]}},
+                                headers=headers)
+    assert after.json()["data"]["orderChallenge"] == {"status": "NOT_REQUIRED", "code": None}
