@@ -4,8 +4,6 @@ bare baselines measured in the same run, written to bench/results.md as well."""
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import logging
 import sys
 import tempfile
@@ -13,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import uvloop
 
@@ -25,7 +22,6 @@ from bench.webhooks import Load
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
-STOREFRONT = HERE / "storefront_bench.py"
 
 
 @dataclass(frozen=True)
@@ -108,40 +104,10 @@ async def memory_rows(label: str, idle: int, loaded: int, base_idle: int, base_l
 
 
 async def storefront_rows(quick: bool, rig: Rig, work_dir: Path) -> list[Row]:
-    """Rows of bench/storefront_bench.py (another engineer's), when it exists."""
-    name = "(e) storefront"
-    if not STOREFRONT.exists():
-        return [Row(name, "TODO: bench/storefront_bench.py not written yet", "-")]
-    try:
-        module = importlib.import_module("bench.storefront_bench")
-        function = next(
-            (getattr(module, n) for n in ("rows", "bench_rows", "run", "benchmark")
-             if callable(getattr(module, n, None))
-             and inspect.signature(getattr(module, n)).return_annotation not in (None, "None")),
-            None)
-        if function is None:
-            return [Row(name, "TODO: storefront_bench.py exposes no function returning rows "
-                        "(its run() returns None); run it on its own", "-")]
-        offered = {"quick": quick, "rig": rig, "work_dir": work_dir, "data_dir": work_dir,
-                   "redis_url": rig.store.url, "store_url": rig.store.url}
-        wanted = inspect.signature(function).parameters
-        result = function(**{k: v for k, v in offered.items() if k in wanted})
-        if inspect.isawaitable(result):
-            result = await result
-        return [_as_row(item) for item in result]
-    except Exception as exc:  # a failing neighbour must not sink the table
-        return [Row(name, f"TODO: storefront_bench failed: {type(exc).__name__}: {exc}", "-")]
+    """Rows of bench/storefront_bench.py."""
+    from bench.storefront_bench import rows
 
-
-def _as_row(item: Any) -> Row:
-    if isinstance(item, Row):
-        return item
-    if isinstance(item, dict):
-        keys = ("benchmark", "metric", "value", "baseline", "ratio", "goal", "met")
-        return Row(*(str(item.get(k, item.get("met?", "")) if k == "met" else item.get(k, ""))
-                     for k in keys))
-    cells = [str(c) for c in item][:7]
-    return Row(*(cells + [""] * (7 - len(cells))))
+    return await rows(rig.store.url, work_dir)
 
 
 async def run(scale: Scale, work_dir: Path) -> list[Row]:
