@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -11,6 +12,13 @@ from saleor_app.paths import MANIFEST_TEMPLATE
 from saleor_app.saleor.webhooks import SaleorWebhook
 
 URL_KEYS = ("appUrl", "tokenTargetUrl", "homepageUrl", "supportUrl", "dataPrivacyUrl")
+
+
+@cache
+def manifest_identifier() -> str:
+    """The manifest's `id`: Saleor stores it as the app's `identifier`."""
+    identifier: str = json.loads(MANIFEST_TEMPLATE.read_text())["id"]
+    return identifier
 
 
 def app_version() -> str:

@@ -13,6 +13,7 @@ from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks
+from saleor_app.saleor.manifest import manifest_identifier
 from saleor_app.store.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,12 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
         return _refuse(403, "SALEOR_URL_PROHIBITED", "This Saleor may not install the app.")
     saleor = SaleorClient(api_url, token, ctx.settings.saleor_timeout_seconds)
     try:
-        app_id = (await saleor.query("app_id"))["app"]["id"]
+        app = (await saleor.query("app_id"))["app"]
+        app_id, identifier = app["id"], app.get("identifier")
     except (SaleorUnavailable, SaleorRefused, KeyError, TypeError):
         return _refuse(401, "UNKNOWN_APP_ID", "The app could not verify its token with Saleor.")
+    if identifier != manifest_identifier():
+        return _refuse(403, "WRONG_APP", "This token belongs to another app of this Saleor.")
     try:
         jwks = await fetch_jwks(ctx.http, api_url)
     except JwksUnavailable:

@@ -127,3 +127,14 @@ async def second_tenant(app: AppServer, api_url: str):
         return await TenantRepository(client, SecretBox(SECRET_KEY)).get_by_api_url(api_url)
     finally:
         await client.aclose()
+
+
+async def test_token_of_another_app_of_the_same_saleor_is_refused(shop: Shop) -> None:
+    saleor = shop.saleor
+    other = saleor.apps[shop.installed.app_id].token
+    saleor.apps[shop.installed.app_id].node["identifier"] = "someone.else"
+    answer = httpx.post(f"{shop.app.url}/api/register", json={"auth_token": other},
+                        headers={"Saleor-Api-Url": saleor.api_url})
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "WRONG_APP"
+    assert (await shop.tenant()).token == shop.installed.token
