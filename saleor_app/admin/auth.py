@@ -12,6 +12,7 @@ from typing import Any
 
 from saleor_app.admin.tokens import TokenInvalid, verify_saleor_jwt
 from saleor_app.context import AppContext
+from saleor_app.refusal import Refused
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.tenants import Tenant
@@ -21,14 +22,8 @@ log = logging.getLogger(__name__)
 REQUIRED_PERMISSION = "MANAGE_ORDERS"
 
 
-class AuthRefused(Exception):
+class AuthRefused(Refused):
     """The caller may not use the merchant API; `status` is 401, 403 or 503."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from saleor_app.refusal import Refused
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks, may_refresh_jwks
 from saleor_app.saleor.signature import SignatureInvalid, verify_webhook_signature
 from saleor_app.store.redis import Commands
@@ -18,14 +19,8 @@ from saleor_app.store.tenants import Tenant, TenantRepository
 log = logging.getLogger(__name__)
 
 
-class WebhookRefused(Exception):
+class WebhookRefused(Refused):
     """A webhook is refused; `status` is what Saleor gets (4xx: do not retry, 5xx: retry)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
