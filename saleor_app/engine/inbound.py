@@ -11,7 +11,6 @@ from saleor_app.context import AppContext
 from saleor_app.core.codes import extract_candidates
 from saleor_app.core.phones import mask_phone, normalize_phone, region_of
 from saleor_app.core.verdict import SmsVerdict, judge, judge_wrong_code
-from saleor_app.engine.limits import claim_once, within_limit
 from saleor_app.engine.outcomes import challenge_changed
 from saleor_app.sms.base import InboundSms
 from saleor_app.store.challenges import ChallengeStore
@@ -49,38 +48,34 @@ async def receive_sms(
     """Process an authenticated SMS exactly once per (provider, message id)."""
     moment = time.time() if now is None else now
     store = ctx.challenges(tenant_id)
-    claim = store.key("sms-seen", sms.provider, sms.message_id)
-    if not await claim_once(ctx.store.client, claim, DEDUPE_SECONDS):
-        return _logged(tenant_id, sms, InboundOutcome(Handling.DUPLICATE))
-    try:
-        outcome = await _judge_sms(ctx, store, settings, sms, moment)
-    except (RedisError, OSError):
-        await ctx.store.client.delete(claim)
-        raise
-    return _logged(tenant_id, sms, outcome)
-
-
-async def _judge_sms(
-    ctx: AppContext, store: ChallengeStore, settings: TenantSettings, sms: InboundSms, now: float
-) -> InboundOutcome:
     virtual = settings.virtual_number
     region = region_of(virtual) if virtual else None
     recipient = normalize_phone(sms.recipient, region) or virtual
     sender = normalize_phone(sms.sender, region_of(recipient) if recipient else region)
-    if sender is None:
-        return InboundOutcome(Handling.UNREADABLE_SENDER)
-    rate_key = store.key("rate", "sender", sender)
-    window = settings.sender_rate_window_seconds
-    if not await within_limit(ctx.store.client, rate_key, settings.sender_rate_limit, window):
-        return InboundOutcome(Handling.RATE_LIMITED)
     candidates = extract_candidates(sms.text, settings.challenge_config().code)
     numbers = list(dict.fromkeys(n for n in (recipient, virtual) if n))
-    for number in numbers:
-        ids = await store.ids_for_codes(number, candidates)
-        challenge_id = next((found for found in ids if found), None)
+    lookups = [(n, c) for n in numbers for c in candidates] if sender else []
+    claim = store.key("sms-seen", sms.provider, sms.message_id)
+    rate_key = store.key("rate", "sender", sender) if sender else ""
+    intake = await store.intake(
+        claim, DEDUPE_SECONDS, rate_key, settings.sender_rate_window_seconds, lookups
+    )
+    if not intake.claimed:
+        return _logged(tenant_id, sms, sender, InboundOutcome(Handling.DUPLICATE))
+    if sender is None:
+        return _logged(tenant_id, sms, sender, InboundOutcome(Handling.UNREADABLE_SENDER))
+    if intake.sender_count > settings.sender_rate_limit:
+        return _logged(tenant_id, sms, sender, InboundOutcome(Handling.RATE_LIMITED))
+    try:
+        challenge_id = next((found for found in intake.found if found), None)
         if challenge_id is not None:
-            return await _matched(ctx, store, challenge_id, sender, sms, now)
-    return await _unmatched(ctx, store, sender, now)
+            outcome = await _matched(ctx, store, challenge_id, sender, sms, moment)
+        else:
+            outcome = await _unmatched(ctx, store, sender, moment)
+    except (RedisError, OSError):
+        await ctx.store.client.delete(claim)
+        raise
+    return _logged(tenant_id, sms, sender, outcome)
 
 
 async def _matched(
@@ -122,8 +117,9 @@ async def _unmatched(
     return InboundOutcome(SmsVerdict.WRONG_CODE, challenge.id)
 
 
-def _logged(tenant_id: str, sms: InboundSms, outcome: InboundOutcome) -> InboundOutcome:
-    sender = normalize_phone(sms.sender, None)
+def _logged(
+    tenant_id: str, sms: InboundSms, sender: str | None, outcome: InboundOutcome
+) -> InboundOutcome:
     level = logging.WARNING if outcome.outcome in ("WRONG_SENDER", "RATE_LIMITED") else logging.INFO
     log.log(
         level,

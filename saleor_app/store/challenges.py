@@ -57,6 +57,20 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[1]) end
 return 1
 """
 
+# KEYS: 1 claim, 2 rate counter (or ''), 3.. code index keys
+# ARGV: 1 claim ttl s, 2 rate window s
+_INTAKE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return {0, 0} end
+local count = 0
+if KEYS[2] ~= '' then
+  count = redis.call('INCR', KEYS[2])
+  if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+end
+local found = {1, count}
+for i = 3, #KEYS do found[#found + 1] = redis.call('GET', KEYS[i]) or '' end
+return found
+"""
+
 # KEYS: 1 hash, 2 deadlines; ARGV: 1 id, 2 code, 3 now ms, 4 code-index prefix, 5.. fields
 _VERIFY = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v')
@@ -112,6 +126,16 @@ return 'RENEWED'
 
 
 @dataclass(frozen=True)
+class Intake:
+    """An inbound SMS taken in: first time seen?, the sender's count in its window, and the
+    challenge id found for each code key asked ("" for none)."""
+
+    claimed: bool
+    sender_count: int
+    found: list[str]
+
+
+@dataclass(frozen=True)
 class Transition:
     """A status change to publish."""
 
@@ -129,6 +153,7 @@ def _decode(tenant_id: str, raw: dict[str, str]) -> Challenge:
 
 _SCRIPTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _SOURCES = {
+    "intake": _INTAKE,
     "create": _CREATE,
     "verify": _VERIFY,
     "wrong_code": _WRONG_CODE,
@@ -217,6 +242,15 @@ class ChallengeStore:
             [self._code_key(virtual_number, code) for code in codes]
         )
         return found
+
+    async def intake(
+        self, claim: str, claim_seconds: int, rate_key: str, rate_window: int,
+        codes: Sequence[tuple[str, str]],
+    ) -> Intake:
+        """One round trip: claim the message once, count the sender, look the codes up."""
+        keys = [claim, rate_key, *(self._code_key(number, code) for number, code in codes)]
+        result = await self._scripts["intake"](keys=keys, args=[claim_seconds, rate_window])
+        return Intake(bool(result[0]), int(result[1]), [str(v) for v in result[2:]])
 
     async def id_for(self, index: str, subject: str) -> str | None:
         """The latest challenge of an order (`by-order`), checkout (`by-checkout`) or phone."""
