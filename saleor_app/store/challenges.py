@@ -71,15 +71,18 @@ for i = 3, #KEYS do found[#found + 1] = redis.call('GET', KEYS[i]) or '' end
 return found
 """
 
-# KEYS: 1 hash, 2 deadlines; ARGV: 1 id, 2 code, 3 now ms, 4 code-index prefix, 5.. fields
+# KEYS: 1 hash, 2 deadlines, 3 audit
+# ARGV: 1 id, 2 code, 3 now ms, 4 code-index prefix, 5 audit entry, 6 audit length, 7.. fields
 _VERIFY = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v')
 if s[1] ~= 'PENDING' then return s[1] or 'MISSING' end
 if s[2] ~= ARGV[2] then return 'STALE_CODE' end
 if tonumber(ARGV[3]) >= tonumber(s[3]) * 1000 then return 'LATE' end
-redis.call('HSET', KEYS[1], 's', 'VERIFIED', unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], 's', 'VERIFIED', unpack(ARGV, 7))
 redis.call('DEL', ARGV[4] .. s[4] .. ':' .. s[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('LPUSH', KEYS[3], ARGV[5])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
 return 'VERIFIED'
 """
 
@@ -169,6 +172,12 @@ def _scripts_for(redis: Commands) -> dict[str, Any]:
         scripts = {name: redis.register_script(src) for name, src in _SOURCES.items()}
         _SCRIPTS[redis] = scripts
     return scripts
+
+
+def _audit_entry(challenge_id: str, event: str, **details: Any) -> str:
+    entry = {"at": time.time(), "challenge": challenge_id, "event": event}
+    entry.update({k: v for k, v in details.items() if v is not None})
+    return json.dumps(entry)
 
 
 def _ms(seconds: float) -> int:
@@ -276,18 +285,19 @@ class ChallengeStore:
             extra["lt"] = line_type
         if carrier:
             extra["cr"] = carrier
+        entry = _audit_entry(challenge.id, "VERIFIED", sender_line_type=line_type)
         result: str = await self._scripts["verify"](
-            keys=[self._hash(challenge.id), self.key("deadlines")],
+            keys=[self._hash(challenge.id), self.key("deadlines"), self.key("audit")],
             args=[
                 challenge.id,
                 challenge.code,
                 _ms(now),
                 self._code_prefix,
+                entry,
+                AUDIT_LENGTH,
                 *[item for pair in extra.items() for item in pair],
             ],
         )
-        if result == "VERIFIED":
-            await self._audit(challenge.id, "VERIFIED", sender_line_type=line_type)
         return result
 
     async def record_wrong_code(self, challenge_id: str, now: float) -> tuple[str, int]:
@@ -378,10 +388,8 @@ class ChallengeStore:
         return [json.loads(entry) for entry in entries]
 
     async def _audit(self, challenge_id: str, event: str, **details: Any) -> None:
-        entry = {"at": time.time(), "challenge": challenge_id, "event": event}
-        entry.update({k: v for k, v in details.items() if v is not None})
         key = self.key("audit")
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, json.dumps(entry))
+            pipe.lpush(key, _audit_entry(challenge_id, event, **details))
             pipe.ltrim(key, 0, AUDIT_LENGTH - 1)
             await pipe.execute()
