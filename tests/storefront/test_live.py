@@ -13,7 +13,7 @@ import websockets
 
 from tests.storefront.client import RENEW, ask, next_update, open_challenge, subscription
 from tests.support.app_server import AppServer
-from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import send_generic
 
 
@@ -94,6 +94,7 @@ async def test_subscribers_survive_a_lost_pubsub_connection(shop: Shop) -> None:
     challenge = await open_challenge(shop, order_id="T3JkZXI6cmVjb25uZWN0")
     async with subscription(shop.app.url, shop.saleor.api_url, challenge.id) as ws:
         assert (await next_update(ws))["status"] == "PENDING"
+        await wait_for(lambda: shop.redis.client_list(_type="pubsub"))
         killed = await shop.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
         assert int(killed) >= 1
         await send_code(shop, challenge.code)
