@@ -28,8 +28,8 @@ class SenderPolicy(StrEnum):
 
 
 def new_challenge_id() -> str:
-    """An unguessable challenge id (144 random bits)."""
-    return CHALLENGE_ID_PREFIX + secrets.token_urlsafe(18)
+    """An unguessable challenge id (96 random bits; lookups of ids are also rate-limited)."""
+    return CHALLENGE_ID_PREFIX + secrets.token_urlsafe(12)
 
 
 @dataclass(frozen=True)

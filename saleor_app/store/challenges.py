@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 import weakref
@@ -17,6 +19,7 @@ RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
 
 AUDIT_LENGTH = 1000
+SUBJECT_FIELD_MAX = 16
 FOREVER_MS = 2**53
 
 SHORT = {
@@ -45,7 +48,7 @@ LONG = {short: long for long, short in SHORT.items()}
 # KEYS: 1 hash, 2 code index, 3 deadlines, 4 order index, 5 checkout index, 6 phone index
 # ARGV: 1 id, 2 expires_at ms, 3 retention ms, 4 order id, 5 checkout id, 6 phone, 7.. fields
 _CREATE = """
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PXAT', ARGV[2]) == false then
+if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then
   return 0
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
@@ -118,7 +121,7 @@ _RENEW = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'v', 'r')
 if s[1] ~= 'PENDING' and s[1] ~= 'EXPIRED' then return s[1] or 'MISSING' end
 if tonumber(s[4] or '0') >= tonumber(ARGV[5]) then return 'LIMIT' end
-if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PXAT', ARGV[3]) == false then return 'CODE_TAKEN' end
+if redis.call('SET', KEYS[3], ARGV[1], 'NX') == false then return 'CODE_TAKEN' end
 redis.call('DEL', ARGV[6] .. s[3] .. ':' .. s[2])
 redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000))
 redis.call('HINCRBY', KEYS[1], 'r', 1)
@@ -146,12 +149,25 @@ class Transition:
     status: str
 
 
+IMPLIED = {"id": None, "tenant": None, "attempts": "0", "renewals": "0", "suspicious": "0",
+           "sender_policy": "STRICT"}
+"""Fields not stored: known from the key, or equal to the default (memory per challenge)."""
+
+
 def _encode(challenge: Challenge) -> dict[str, str]:
-    return {SHORT[k]: v for k, v in challenge.to_dict().items() if v != "" and k != "tenant"}
+    encoded: dict[str, str] = {}
+    for name, value in challenge.to_dict().items():
+        if value == "" or (name in IMPLIED and IMPLIED[name] in (None, value)):
+            continue
+        if name in ("created_at", "expires_at", "verified_at"):
+            value = f"{float(value):.3f}"
+        encoded[SHORT[name]] = value
+    return encoded
 
 
-def _decode(tenant_id: str, raw: dict[str, str]) -> Challenge:
-    return Challenge.from_dict({"tenant": tenant_id, **{LONG[k]: v for k, v in raw.items()}})
+def _decode(tenant_id: str, challenge_id: str, raw: dict[str, str]) -> Challenge:
+    fields = {LONG[k]: v for k, v in raw.items()}
+    return Challenge.from_dict({"tenant": tenant_id, "id": challenge_id, **fields})
 
 
 _SCRIPTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -180,6 +196,14 @@ def _audit_entry(challenge_id: str, event: str, **details: Any) -> str:
     return json.dumps(entry)
 
 
+def _field(subject: str) -> str:
+    """An index field: long Saleor ids are stored as a 96-bit digest (memory per challenge)."""
+    if len(subject) <= SUBJECT_FIELD_MAX:
+        return subject
+    digest = hashlib.blake2b(subject.encode(), digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
 def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
@@ -202,7 +226,7 @@ class ChallengeStore:
 
     @property
     def _code_prefix(self) -> str:
-        return self.key("code", "")
+        return self.key("c", "")
 
     def _code_key(self, virtual_number: str, code: str) -> str:
         return self._code_prefix + f"{virtual_number}:{code}"
@@ -223,8 +247,8 @@ class ChallengeStore:
                 challenge.id,
                 _ms(challenge.expires_at),
                 _ms(RETENTION_SECONDS),
-                challenge.order_id or "",
-                challenge.checkout_id or "",
+                _field(challenge.order_id) if challenge.order_id else "",
+                _field(challenge.checkout_id) if challenge.checkout_id else "",
                 challenge.expected_phone or "",
                 *fields,
             ],
@@ -236,7 +260,7 @@ class ChallengeStore:
     async def get(self, challenge_id: str) -> Challenge | None:
         """The challenge, or None when unknown or gone."""
         raw: dict[str, str] = await self._redis.hgetall(self._hash(challenge_id))
-        return _decode(self.tenant_id, raw) if raw else None
+        return _decode(self.tenant_id, challenge_id, raw) if raw else None
 
     async def id_for_code(self, virtual_number: str, code: str) -> str | None:
         """The pending challenge holding this code on this number."""
@@ -263,13 +287,13 @@ class ChallengeStore:
 
     async def id_for(self, index: str, subject: str) -> str | None:
         """The latest challenge of an order (`by-order`), checkout (`by-checkout`) or phone."""
-        found: str | None = await self._redis.hget(self.key(index), subject)
+        found: str | None = await self._redis.hget(self.key(index), _field(subject))
         return found
 
     async def link_order(self, challenge_id: str, order_id: str) -> None:
         """Attach an order to a checkout's challenge."""
         await self._redis.hset(self._hash(challenge_id), SHORT["order_id"], order_id)
-        await self._redis.hset(self.key("by-order"), order_id, challenge_id)
+        await self._redis.hset(self.key("by-order"), _field(order_id), challenge_id)
 
     async def verify(
         self,

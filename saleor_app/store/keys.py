@@ -9,7 +9,7 @@ PREFIX = "rotp"
 
 def tenant_id_for(saleor_api_url: str) -> str:
     """Stable short id of a tenant, derived from its Saleor API URL."""
-    return hashlib.sha256(saleor_api_url.encode()).hexdigest()[:20]
+    return hashlib.sha256(saleor_api_url.encode()).hexdigest()[:12]
 
 
 def tenant_key(tenant_id: str, *parts: str) -> str:
