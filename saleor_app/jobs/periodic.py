@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
@@ -95,12 +96,18 @@ async def reconcile_all(app: AppContext) -> None:
         if not await app.store.client.set(lock, "1", nx=True, ex=ttl):
             continue
         tenant = await app.tenants.get(tenant_id)
-        if tenant is None:
+        if tenant is None or _unreachable(tenant.saleor_api_url):
             continue
         try:
             await reconcile(app, tenant)
         except (SaleorUnavailable, SaleorRefused) as exc:
             log.warning("reconciliation failed", extra={"tenant": tenant_id, "error": str(exc)})
+
+
+def _unreachable(saleor_api_url: str) -> bool:
+    """A Saleor under the reserved `.invalid` domain (the demo tenant) is never called."""
+    host = urlsplit(saleor_api_url).hostname or ""
+    return host == "invalid" or host.endswith(".invalid")
 
 
 async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: str) -> None:
