@@ -18,7 +18,7 @@ import statistics
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -168,11 +168,6 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
     template = open_challenge(config, tenant=tenant_id, code=generate_code(config.code),
                               virtual_number=VIRTUAL_NUMBER, now=time.time(),
                               order_id=order_gid(), expected_phone=sender(0))
-    encoded = challenge_store._encode(template)
-    expires = challenge_store._ms(template.expires_at)
-    retention = challenge_store._ms(challenge_store.RETENTION_SECONDS)
-    static_keys = [store.key("deadlines"), store.key("by-order"), store.key("by-checkout"),
-                   store.key("by-phone")]
     every = max(1, count // keep)
     population = Population(client, store, sample=[])
     running: asyncio.Task[Any] | None = None
@@ -193,12 +188,10 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
         pipe = client.pipeline(transaction=False)
         for i in range(start, min(count, start + batch)):
             challenge_id, code = new_challenge_id(), generate_code(config.code)
-            order_id, phone = order_gid(), sender(i)
-            fields = {**encoded, "i": challenge_id, "c": code, "o": order_id, "p": phone}
-            pipe.evalsha(
-                sha, 6, store._hash(challenge_id), store._code_key(VIRTUAL_NUMBER, code),
-                *static_keys, challenge_id, expires, retention, order_id, "", phone,
-                *[item for pair in fields.items() for item in pair])
+            one = replace(template, id=challenge_id, code=code, order_id=order_gid(),
+                          expected_phone=sender(i))
+            keys, args = store.create_call(one)
+            pipe.evalsha(sha, len(keys), *keys, *args)
             rows.append((code, challenge_id))
         if running is not None:
             await settle(running, previous, offset)
@@ -212,12 +205,16 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
 
 async def match_once(store: ChallengeStore, settings: TenantSettings, code: str,
                      expected_id: str) -> float:
-    """The per-SMS matching path: extract candidates, one MGET of the code index, one HGETALL."""
+    """The per-SMS matching path: extract candidates, the intake script (claim, sender count,
+    code lookups), one HGETALL."""
     spec = settings.challenge_config().code
     started = time.perf_counter()
     candidates = extract_candidates(f"Hello, my code is {code.lower()} thanks", spec)
-    ids = await store.ids_for_codes(VIRTUAL_NUMBER, candidates)
-    found = next((i for i in ids if i), None)
+    message = uuid.uuid4().hex
+    intake = await store.intake(store.key("sms-seen", "bench", message), 60,
+                                store.key("rate", "sender", message), 60,
+                                [(VIRTUAL_NUMBER, c) for c in candidates])
+    found = next((i for i in intake.found if i), None)
     challenge = await store.get(found) if found else None
     elapsed = time.perf_counter() - started
     if challenge is None or challenge.id != expected_id:

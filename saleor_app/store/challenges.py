@@ -141,14 +141,6 @@ class Intake:
     found: list[str]
 
 
-@dataclass(frozen=True)
-class Transition:
-    """A status change to publish."""
-
-    challenge_id: str
-    status: str
-
-
 IMPLIED = {"id": None, "tenant": None, "attempts": "0", "renewals": "0", "suspicious": "0",
            "sender_policy": "STRICT"}
 """Fields not stored: known from the key, or equal to the default (memory per challenge)."""
@@ -231,28 +223,31 @@ class ChallengeStore:
     def _code_key(self, virtual_number: str, code: str) -> str:
         return self._code_prefix + f"{virtual_number}:{code}"
 
+    def create_call(self, challenge: Challenge) -> tuple[list[str], list[Any]]:
+        """Keys and arguments of the create script for one challenge."""
+        keys = [
+            self._hash(challenge.id),
+            self._code_key(challenge.virtual_number, challenge.code),
+            self.key("deadlines"),
+            self.key("by-order"),
+            self.key("by-checkout"),
+            self.key("by-phone"),
+        ]
+        args = [
+            challenge.id,
+            _ms(challenge.expires_at),
+            _ms(RETENTION_SECONDS),
+            _field(challenge.order_id) if challenge.order_id else "",
+            _field(challenge.checkout_id) if challenge.checkout_id else "",
+            challenge.expected_phone or "",
+            *[item for pair in _encode(challenge).items() for item in pair],
+        ]
+        return keys, args
+
     async def create(self, challenge: Challenge) -> bool:
         """Store a new PENDING challenge; False when its code is taken on that number."""
-        fields = [item for pair in _encode(challenge).items() for item in pair]
-        created = await self._scripts["create"](
-            keys=[
-                self._hash(challenge.id),
-                self._code_key(challenge.virtual_number, challenge.code),
-                self.key("deadlines"),
-                self.key("by-order"),
-                self.key("by-checkout"),
-                self.key("by-phone"),
-            ],
-            args=[
-                challenge.id,
-                _ms(challenge.expires_at),
-                _ms(RETENTION_SECONDS),
-                _field(challenge.order_id) if challenge.order_id else "",
-                _field(challenge.checkout_id) if challenge.checkout_id else "",
-                challenge.expected_phone or "",
-                *fields,
-            ],
-        )
+        keys, args = self.create_call(challenge)
+        created = await self._scripts["create"](keys=keys, args=args)
         if created:
             await self._audit(challenge.id, "CREATED")
         return bool(created)
@@ -261,20 +256,6 @@ class ChallengeStore:
         """The challenge, or None when unknown or gone."""
         raw: dict[str, str] = await self._redis.hgetall(self._hash(challenge_id))
         return _decode(self.tenant_id, challenge_id, raw) if raw else None
-
-    async def id_for_code(self, virtual_number: str, code: str) -> str | None:
-        """The pending challenge holding this code on this number."""
-        found: str | None = await self._redis.get(self._code_key(virtual_number, code))
-        return found
-
-    async def ids_for_codes(self, virtual_number: str, codes: Sequence[str]) -> list[str | None]:
-        """Pending challenge ids for several candidate codes, in one round trip."""
-        if not codes:
-            return []
-        found: list[str | None] = await self._redis.mget(
-            [self._code_key(virtual_number, code) for code in codes]
-        )
-        return found
 
     async def intake(
         self, claim: str, claim_seconds: int, rate_key: str, rate_window: int,
