@@ -41,7 +41,7 @@ class ExpiryPolicy(StrEnum):
 class ProviderSettings(BaseModel):
     """One inbound SMS provider: switched on or off, with its write-only secrets."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     twilio_auth_token: str | None = None
@@ -54,7 +54,7 @@ class ProviderSettings(BaseModel):
 class ChannelSettings(BaseModel):
     """Per-channel overrides of the tenant's defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     challenge_mode: ChallengeMode | None = None
     risk: dict[str, float] = Field(default_factory=dict)
@@ -63,7 +63,7 @@ class ChannelSettings(BaseModel):
 class TenantSettings(BaseModel):
     """Everything the merchant configures; defaults suit a new shop."""
 
-    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     virtual_number: str = ""
     sender_policy: SenderPolicy = SenderPolicy.STRICT
@@ -184,11 +184,11 @@ class TenantSettingsRepository:
 
     async def get(self, tenant_id: str) -> TenantSettings:
         """The tenant's settings, or the defaults (one GET; unchanged documents are not
-        decrypted and validated again)."""
+        decrypted and validated again: settings are frozen, so one object serves all)."""
         sealed = await self._redis.get(tenant_key(tenant_id, "settings"))
         if sealed is None:
             return TenantSettings()
-        return self._open(sealed).model_copy(deep=True)
+        return self._open(sealed)
 
     def _open_uncached(self, sealed: str) -> TenantSettings:
         return TenantSettings.model_validate(json.loads(self._box.open(sealed)))
