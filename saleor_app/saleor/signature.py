@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
+from functools import lru_cache
 from typing import Any
 
 import jwt
-from jwt.exceptions import InvalidTokenError, PyJWKError
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from jwt.exceptions import PyJWKError
+
+KEY_CACHE_SIZE = 256
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_KEYS: dict[tuple[tuple[str, str], ...], RSAPublicKey] = {}
 
 
 class SignatureInvalid(Exception):
@@ -16,17 +29,26 @@ class UnknownSigningKey(SignatureInvalid):
     """The signature names a key the JWKS does not hold."""
 
 
-def signing_key_id(signature: str) -> str:
-    """The `kid` of a detached JWS, after checking its header is Saleor's."""
-    if signature.count(".") != 2 or signature.split(".")[1] != "":
-        raise SignatureInvalid("signature is not a detached JWS")
+def _b64url(segment: str) -> bytes:
+    if len(segment) % 4 == 1 or not _SEGMENT.fullmatch(segment):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+@lru_cache(maxsize=64)
+def _header_kid(segment: str) -> str:
+    """The `kid` of a protected header segment that is Saleor's; cached, as every delivery
+    signed with one key carries the same header."""
     try:
-        header = jwt.get_unverified_header(signature)
-    except InvalidTokenError:
+        header = json.loads(_b64url(segment))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
         raise SignatureInvalid("signature header is malformed") from None
+    if not isinstance(header, dict):
+        raise SignatureInvalid("signature header is malformed")
     if header.get("alg") != "RS256":
         raise SignatureInvalid("signature algorithm must be RS256")
-    if header.get("b64") is not False or "b64" not in (header.get("crit") or []):
+    crit = header.get("crit")
+    if header.get("b64") is not False or not isinstance(crit, list) or set(crit) != {"b64"}:
         raise SignatureInvalid("signature must use an unencoded payload (b64: false)")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
@@ -34,15 +56,40 @@ def signing_key_id(signature: str) -> str:
     return kid
 
 
+def signing_key_id(signature: str) -> str:
+    """The `kid` of a detached JWS, after checking its header is Saleor's."""
+    if signature.count(".") != 2 or signature.split(".")[1] != "":
+        raise SignatureInvalid("signature is not a detached JWS")
+    return _header_kid(signature.split(".", 1)[0])
+
+
+def public_key(jwk: dict[str, Any]) -> RSAPublicKey:
+    """The RSA key of a JWK, parsed once per process for each distinct JWK content."""
+    ident = tuple(sorted((k, v) for k, v in jwk.items() if isinstance(v, str)))
+    key = _KEYS.get(ident)
+    if key is None:
+        try:
+            parsed = jwt.PyJWK(jwk, algorithm="RS256").key
+        except (PyJWKError, ValueError, TypeError):
+            raise SignatureInvalid("signature key is not a usable RSA key") from None
+        if not isinstance(parsed, RSAPublicKey):
+            raise SignatureInvalid("signature key is not an RSA public key")
+        if len(_KEYS) >= KEY_CACHE_SIZE:
+            _KEYS.clear()
+        key = _KEYS[ident] = parsed
+    return key
+
+
 def verify_webhook_signature(signature: str, body: bytes, jwks: dict[str, Any]) -> None:
     """Raise unless `signature` is Saleor's detached JWS over exactly `body`."""
     kid = signing_key_id(signature)
-    keys = [k for k in jwks.get("keys", []) if isinstance(k, dict)]
-    jwk = next((k for k in keys if k.get("kid") == kid), None)
+    keys = jwks.get("keys", [])
+    jwk = next((k for k in keys if isinstance(k, dict) and k.get("kid") == kid), None)
     if jwk is None:
         raise UnknownSigningKey("signature key is not in the JWKS")
+    key = public_key(jwk)
+    header, _, encoded = signature.split(".")
     try:
-        key = jwt.PyJWK(jwk, algorithm="RS256").key
-        jwt.api_jws.decode_complete(signature, key=key, algorithms=["RS256"], detached_payload=body)
-    except (InvalidTokenError, PyJWKError, ValueError):
+        key.verify(_b64url(encoded), header.encode() + b"." + body, PKCS1v15(), SHA256())
+    except (InvalidSignature, ValueError, binascii.Error):
         raise SignatureInvalid("signature does not verify") from None
