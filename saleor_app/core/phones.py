@@ -8,6 +8,7 @@ returned E.164 strings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
@@ -30,27 +31,60 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
 
     Digits without "+" (as Vonage, Plivo or smsmode send) are also read as "+<digits>".
     """
+    number = _normalized(raw, default_region)
+    return _e164(number) if number is not None else None
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    """What the risk rules and the records need of one phone, from a single reading."""
+
+    e164: str
+    region: str | None
+    line_type: str
+    masked: str
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def phone_facts(raw: str, default_region: str | None = None) -> PhoneFacts | None:
+    """normalize_phone, region_of, line_type and mask_phone of `raw` at once; None if unusable."""
+    number = _normalized(raw, default_region)
+    if number is None:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    return PhoneFacts(
+        e164=_e164(number),
+        region=region if region and region != "ZZ" else None,
+        line_type=_TYPE_NAMES.get(phonenumbers.number_type(number), "UNKNOWN"),
+        masked=_masked(number),
+    )
+
+
+def _normalized(raw: str, default_region: str | None) -> PhoneNumber | None:
+    """The accepted reading of `raw`, as parsed back from its E.164 form."""
     text = raw.strip()
     if not text or len(text) > MAX_INPUT_LENGTH:
         return None
     readings = [_parse(text, default_region)]
     if not text.startswith("+") and text.isdigit() and text.isascii():
         readings.append(_parse("+" + text, None))
-    numbers = [number for number in readings if number is not None and _round_trips(number)]
-    for number in numbers:
+    pairs = [(number, _read_back(number, text)) for number in readings if number is not None]
+    numbers = [(number, again) for number, again in pairs if again is not None]
+    for number, again in numbers:
         if phonenumbers.is_valid_number(number):
-            return _e164(number)
-    for number in numbers:
+            return again
+    for number, again in numbers:
         if phonenumbers.is_possible_number(number):
-            return _e164(number)
+            return again
     return None
 
 
-def _round_trips(number: PhoneNumber) -> bool:
-    """True when the E.164 form reads back as itself, so normalising is idempotent."""
+def _read_back(number: PhoneNumber, text: str) -> PhoneNumber | None:
+    """The number parsed from its E.164 form when that reads back as itself (normalising is
+    then idempotent), else None. A `text` already in that form was parsed so: not again."""
     e164 = _e164(number)
-    again = _parse(e164, None)
-    return again is not None and _e164(again) == e164
+    again = number if text == e164 else _parse(e164, None)
+    return again if again is not None and _e164(again) == e164 else None
 
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -85,6 +119,10 @@ def mask_phone(e164: str) -> str:
     if number is None:
         digits = "".join(char for char in e164 if char.isascii() and char.isdigit())
         return MASK * 4 + digits[-2:] if len(digits) >= 6 else MASK * 4
+    return _masked(number)
+
+
+def _masked(number: PhoneNumber) -> str:
     prefix = f"+{number.country_code}"
     national = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     national = national.removeprefix(prefix)
