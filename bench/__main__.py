@@ -133,7 +133,8 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
             step("(a) verification")
             rows += await webhooks.verification_throughput(rig, app, bare, scale.verify)
             step("(c) ORDER_CREATED")
-            rows += await webhooks.order_created_throughput(rig, app, bare, scale.order_created)
+            rows += await webhooks.order_created_throughput(rig, app, bare, bare_get,
+                                                         scale.order_created)
             step("(b) inbound SMS")
             rows += await sms.inbound(rig, app, bare_get, scale.inbound, scale.open_seconds)
             app_rss = (app_idle, app.rss(), bare_idle, max(bare.rss(), bare_get.rss()))
