@@ -144,6 +144,10 @@ class Reason:
     weight: float
     explanation: str
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain form (records, metadata)."""
+        return {"rule": self.rule, "weight": self.weight, "explanation": self.explanation}
+
 
 @dataclass(frozen=True)
 class RiskAssessment:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -54,7 +54,7 @@ class OrderRecord:
 
     def to_json(self) -> str:
         """Stored form."""
-        return json.dumps(asdict(self))
+        return json.dumps({name: getattr(self, name) for name in _RECORD_FIELDS})
 
     @classmethod
     def from_json(cls, raw: str) -> OrderRecord:
@@ -65,6 +65,9 @@ class OrderRecord:
         return cls(**data)
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(OrderRecord))
+
+
 class OrderRepository:
     """Order records of one tenant, newest first in a sorted set."""
 
@@ -72,23 +75,33 @@ class OrderRepository:
         self._redis = redis
         self.tenant_id = tenant_id
 
-    def _key(self, order_id: str) -> str:
+    def key(self, order_id: str) -> str:
+        """The key of an order's record."""
         return tenant_key(self.tenant_id, "order", order_id)
+
+    def claim_key(self, order_id: str) -> str:
+        """The key that lets one caller decide an order."""
+        return tenant_key(self.tenant_id, "order-claim", order_id)
+
+    @property
+    def index_key(self) -> str:
+        """The sorted set of decided orders, by decision time."""
+        return tenant_key(self.tenant_id, "orders")
 
     async def create(self, record: OrderRecord) -> bool:
         """Store the first decision on an order; False when one exists (duplicate webhook)."""
         created = await self._redis.set(
-            self._key(record.order_id), record.to_json(), nx=True, ex=RETENTION_SECONDS
+            self.key(record.order_id), record.to_json(), nx=True, ex=RETENTION_SECONDS
         )
         if created:
             await self._redis.zadd(
-                tenant_key(self.tenant_id, "orders"), {record.order_id: record.decided_at}
+                self.index_key, {record.order_id: record.decided_at}
             )
         return bool(created)
 
     async def get(self, order_id: str) -> OrderRecord | None:
         """The record of an order, if the app decided it."""
-        raw = await self._redis.get(self._key(order_id))
+        raw = await self._redis.get(self.key(order_id))
         return OrderRecord.from_json(raw) if raw else None
 
     async def set_state(self, order_id: str, state: OrderState, event: str) -> OrderRecord | None:
@@ -98,15 +111,15 @@ class OrderRepository:
             return None
         entry = {"at": time.time(), "state": state.value, "event": event}
         updated = replace(record, state=state, history=[*record.history, entry])
-        await self._redis.set(self._key(order_id), updated.to_json(), ex=RETENTION_SECONDS)
+        await self._redis.set(self.key(order_id), updated.to_json(), ex=RETENTION_SECONDS)
         return updated
 
     async def recent(self, limit: int = 100, offset: int = 0) -> list[OrderRecord]:
         """The latest decided orders, newest first."""
         ids: list[str] = await self._redis.zrevrange(
-            tenant_key(self.tenant_id, "orders"), offset, offset + limit - 1
+            self.index_key, offset, offset + limit - 1
         )
         if not ids:
             return []
-        raws: list[str | None] = await self._redis.mget([self._key(i) for i in ids])
+        raws: list[str | None] = await self._redis.mget([self.key(i) for i in ids])
         return [OrderRecord.from_json(raw) for raw in raws if raw]
