@@ -13,6 +13,7 @@ from saleor_app.saleor.client import SaleorClient
 from saleor_app.saleor.webhook_verifier import WebhookVerifier
 from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.redis import StoreHandle
+from saleor_app.store.tenant_cache import TenantCache
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import Tenant, TenantRepository
 
@@ -28,11 +29,13 @@ class AppContext:
     metrics: Metrics
     queue: Queue
     tenant_settings: TenantSettingsRepository
+    tenant_cache: TenantCache
 
     @property
     def verifier(self) -> WebhookVerifier:
         """The Saleor webhook verifier."""
         return WebhookVerifier(
+            cache=self.tenant_cache,
             tenants=self.tenants,
             redis=self.store.client,
             http=self.http,

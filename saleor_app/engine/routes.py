@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,8 +20,10 @@ from saleor_app.sms import (
     InboundRequest,
     MalformedRequest,
     SignatureError,
+    SmsAdapter,
 )
 from saleor_app.store.redis import RedisError
+from saleor_app.store.tenant_cache import STALE
 
 log = logging.getLogger(__name__)
 
@@ -40,48 +43,76 @@ async def inbound_sms(request: Request) -> Response:
     except BodyTooLarge:
         metric.labels(provider, "too_large").inc()
         return error_response(413, "BODY_TOO_LARGE", "request body is over 64 KiB")
+    query = request.scope["query_string"].decode("latin-1")
+    inbound = InboundRequest(
+        method=request.method,
+        public_url=ctx.settings.app_url + request.url.path + (f"?{query}" if query else ""),
+        headers=request.headers,
+        query=list(request.query_params.multi_items()),
+        body=body,
+        content_type=request.headers.get("content-type", ""),
+    )
+    tenant_key = request.path_params["tenant_key"]
     try:
-        tenant = await ctx.tenants.get_by_inbound_key(request.path_params["tenant_key"])
-        if tenant is None:
-            metric.labels(provider, "unknown_tenant").inc()
-            log.warning("inbound sms for an unknown inbound URL", extra={"provider": provider})
-            return error_response(404, "UNKNOWN_INBOUND_URL", "no shop has this inbound URL")
-        settings = await ctx.tenant_settings.get(tenant.id)
-        if not settings.provider(provider).enabled:
-            metric.labels(provider, "disabled").inc()
-            log.warning("inbound sms for a disabled provider", extra={"provider": provider})
-            message = f"{provider} is not enabled for this shop"
-            return error_response(401, "PROVIDER_DISABLED", message)
-        query = request.scope["query_string"].decode("latin-1")
-        inbound = InboundRequest(
-            method=request.method,
-            public_url=ctx.settings.app_url + request.url.path + (f"?{query}" if query else ""),
-            headers=request.headers,
-            query=list(request.query_params.multi_items()),
-            body=body,
-            content_type=request.headers.get("content-type", ""),
-        )
-        try:
-            secrets = settings.provider_secrets(tenant.inbound_secret)
-            sms = adapter.parse(inbound, secrets, time.time())
-        except SignatureError as exc:
-            metric.labels(provider, "bad_signature").inc()
-            log.warning("inbound sms refused", extra={"provider": provider, "reason": str(exc)})
-            return error_response(401, "BAD_SIGNATURE", str(exc))
-        except MalformedRequest as exc:
-            metric.labels(provider, "malformed").inc()
-            log.warning("inbound sms malformed", extra={"provider": provider, "reason": str(exc)})
-            return error_response(400, "MALFORMED_REQUEST", str(exc))
-        except IgnoredEvent:
-            metric.labels(provider, "ignored").inc()
-            return _acknowledge(adapter.acknowledgement)
-        outcome = await receive_sms(ctx, tenant.id, settings, sms)
+        answer = await _handle(ctx, adapter, tenant_key, inbound, fresh=False)
+        if answer.retry:
+            answer = await _handle(ctx, adapter, tenant_key, inbound, fresh=True)
     except (RedisError, OSError):
         metric.labels(provider, "store_unavailable").inc()
         log.exception("store unavailable for inbound sms", extra={"provider": provider})
         return error_response(503, "STORE_UNAVAILABLE", "try again later")
-    metric.labels(provider, outcome.outcome.lower()).inc()
-    return _acknowledge(adapter.acknowledgement)
+    metric.labels(provider, answer.label).inc()
+    return answer.response if answer.response else _acknowledge(adapter.acknowledgement)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """How one attempt ended: a metric label, an error response (None: acknowledge), and
+    whether to try again on fresh tenant data (the cached view was stale, or refused)."""
+
+    label: str
+    response: Response | None = None
+    retry: bool = False
+
+
+async def _handle(
+    ctx: AppContext, adapter: SmsAdapter, tenant_key: str, inbound: InboundRequest, fresh: bool
+) -> _Answer:
+    provider = adapter.name
+    view = await ctx.tenant_cache.by_inbound_key(tenant_key, fresh)
+    if view is None:
+        if not fresh:
+            return _Answer("unknown_tenant", retry=True)
+        log.warning("inbound sms for an unknown inbound URL", extra={"provider": provider})
+        message = "no shop has this inbound URL"
+        return _Answer("unknown_tenant", error_response(404, "UNKNOWN_INBOUND_URL", message))
+    settings = view.settings
+    if not settings.provider(provider).enabled:
+        if not fresh:
+            return _Answer("disabled", retry=True)
+        log.warning("inbound sms for a disabled provider", extra={"provider": provider})
+        message = f"{provider} is not enabled for this shop"
+        return _Answer("disabled", error_response(401, "PROVIDER_DISABLED", message))
+    try:
+        secrets = settings.provider_secrets(view.tenant.inbound_secret)
+        sms = adapter.parse(inbound, secrets, time.time())
+    except SignatureError as exc:
+        if not fresh:
+            return _Answer("bad_signature", retry=True)
+        log.warning("inbound sms refused", extra={"provider": provider, "reason": str(exc)})
+        return _Answer("bad_signature", error_response(401, "BAD_SIGNATURE", str(exc)))
+    except MalformedRequest as exc:
+        log.warning("inbound sms malformed", extra={"provider": provider, "reason": str(exc)})
+        return _Answer("malformed", error_response(400, "MALFORMED_REQUEST", str(exc)))
+    except IgnoredEvent:
+        return _Answer("ignored")
+    outcome = await receive_sms(ctx, view, sms)
+    if outcome.outcome == STALE:
+        ctx.tenant_cache.forget(view.tenant.id)
+        if fresh:
+            raise RedisError("tenant data kept changing while an SMS was received")
+        return _Answer("stale", retry=True)
+    return _Answer(outcome.outcome.lower())
 
 
 def _acknowledge(ack: Acknowledgement) -> Response:

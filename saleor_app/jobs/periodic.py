@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.engine.outcomes import challenge_changed
+from saleor_app.jobs.outbox import outbox_listener, relay_all
 from saleor_app.jobs.queue import enqueue
 from saleor_app.orders.channels import channel_statuses
 from saleor_app.orders.decide import decide_order
@@ -25,6 +26,7 @@ from saleor_app.store.tenants import Tenant
 log = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_SECONDS = 1.0
+OUTBOX_SWEEP_SECONDS = 1.0
 RECONCILE_INTERVAL_SECONDS = 300.0
 RECONCILE_LOOKBACK_DAYS = 2
 MAX_RECONCILE_PAGES = 20
@@ -123,15 +125,17 @@ async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: st
 
 @contextlib.asynccontextmanager
 async def periodic_tasks(app: AppContext) -> AsyncIterator[None]:
-    """Run expiry and reconciliation loops until the block ends."""
+    """Run the expiry, outbox and reconciliation loops until the block ends."""
     tasks = [
         asyncio.create_task(_every(EXPIRY_INTERVAL_SECONDS, lambda: expire_due(app), "expiry")),
+        asyncio.create_task(_every(OUTBOX_SWEEP_SECONDS, lambda: relay_all(app), "outbox")),
         asyncio.create_task(
             _every(RECONCILE_INTERVAL_SECONDS, lambda: reconcile_all(app), "reconcile")
         ),
     ]
     try:
-        yield
+        async with outbox_listener(app):
+            yield
     finally:
         for task in tasks:
             task.cancel()

@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from saleor_app.context import AppContext
+from saleor_app.core.challenge_config import open_challenge
+from saleor_app.core.codes import generate_code
 from saleor_app.core.model import Challenge, ChallengeStatus
-from saleor_app.core.phones import mask_phone
-from saleor_app.core.risk import RiskAssessment, RiskDecision, RiskRules, assess
-from saleor_app.engine.challenges import NoVirtualNumber, find, open_for
+from saleor_app.core.risk import RiskAssessment, RiskDecision, RiskInput, RiskRules, assess
+from saleor_app.engine.challenges import (
+    CODE_DRAWS,
+    CodeSpaceExhausted,
+    NoVirtualNumber,
+    find,
+    open_for,
+)
 from saleor_app.engine.limits import claim_once
 from saleor_app.jobs.queue import enqueue
-from saleor_app.jobs.saleor_jobs import add_note_later
+from saleor_app.orders.decision_jobs import METADATA_PREFIX, decision_jobs, problem_job
 from saleor_app.orders.facts import History, Purchase
-from saleor_app.store.orders import Decision, OrderRecord, OrderRepository, OrderState
+from saleor_app.orders.views import TenantGone, generation, with_view
+from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore
+from saleor_app.store.decisions import CODE_TAKEN, WRITTEN, ChallengeWrite, DecisionWrite, write
+from saleor_app.store.orders import (
+    RETENTION_SECONDS,
+    Decision,
+    OrderRecord,
+    OrderRepository,
+    OrderState,
+)
+from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
+from saleor_app.store.tenant_cache import TenantView
 from saleor_app.store.tenant_settings import ChallengeMode, TenantSettings
 from saleor_app.store.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 60
-METADATA_PREFIX = "reverse_otp."
+NO_VIRTUAL_NUMBER = (
+    "Reverse OTP holds risky orders for review: set the virtual number shoppers text in the "
+    "app's settings."
+)
+VERIFIED_AT_CHECKOUT = {
+    "rule": "verified_at_checkout",
+    "weight": 0.0,
+    "explanation": "The phone was verified by SMS during checkout.",
+}
+
+__all__ = ["METADATA_PREFIX", "decide_checkout", "decide_order", "rules_for"]
 
 
 def rules_for(settings: TenantSettings, channel: str) -> RiskRules:
@@ -43,104 +70,143 @@ def _apply_mode(
     return assessment.decision
 
 
-def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 async def decide_order(
     ctx: AppContext, tenant: Tenant, order: dict[str, Any], source: str = "webhook"
 ) -> OrderRecord | None:
     """Decide an UNCONFIRMED order once: confirm it, hold it with a challenge, or hold it
-    for review. Duplicates and orders in other states change nothing."""
+    for review. Duplicates and orders in other states change nothing. Two round trips: the
+    facts (the order claimed, counted), then the decision with its challenge and jobs."""
     if order.get("status") != "UNCONFIRMED":
         return None
     purchase = Purchase.from_order(order)
     orders = OrderRepository(ctx.store.client, tenant.id)
-    if await orders.get(purchase.id) is not None:
-        return None
-    store = ctx.challenges(tenant.id)
-    if not await claim_once(ctx.store.client, store.key("order-claim", purchase.id), CLAIM_SECONDS):
-        return None
-    settings = await ctx.tenant_settings.get(tenant.id)
-    rules = rules_for(settings, purchase.channel)
     history = History(ctx.store.client, tenant.id)
-    assessment = assess(await history.facts(purchase, rules, count_order=True), rules)
+    claim = (orders.key(purchase.id), orders.claim_key(purchase.id), CLAIM_SECONDS)
+
+    async def gather(view: TenantView) -> RiskInput | None:
+        rules = rules_for(view.settings, purchase.channel)
+        return await history.facts(purchase, rules, generation(view), claim)
+
+    try:
+        view, gathered = await with_view(ctx, tenant.id, gather)
+        if gathered is None:
+            return None
+        facts = gathered
+
+        async def write(view: TenantView) -> OrderRecord | None:
+            return await _write_decision(ctx, view, orders, order, purchase, facts, source)
+
+        return (await with_view(ctx, tenant.id, write, view))[1]
+    except TenantGone:
+        return None
+
+
+async def _write_decision(
+    ctx: AppContext,
+    view: TenantView,
+    orders: OrderRepository,
+    order: dict[str, Any],
+    purchase: Purchase,
+    facts: RiskInput,
+    source: str,
+) -> OrderRecord | None:
+    tenant_id, settings = view.tenant.id, view.settings
+    rules = rules_for(settings, purchase.channel)
+    assessment = assess(facts, rules)
     mode = settings.mode_for_channel(purchase.channel)
     decision = _apply_mode(assessment, mode, rules, purchase.phone is not None)
-    reasons = [asdict(reason) for reason in assessment.reasons]
-    challenge: Challenge | None = None
+    reasons = [reason.as_dict() for reason in assessment.reasons]
+    store = ctx.challenges(tenant_id)
+    earlier: Challenge | None = None
     checkout_id = order.get("checkoutId")
     if checkout_id and decision is not RiskDecision.ALLOW:
-        earlier = await find(store, "by-checkout", checkout_id)
-        if earlier is not None and _proves(earlier, purchase.phone):
+        found = await find(store, "by-checkout", checkout_id)
+        if found is not None and _proves(found, purchase.phone):
             decision = RiskDecision.ALLOW
-            reasons.append(
-                {
-                    "rule": "verified_at_checkout",
-                    "weight": 0.0,
-                    "explanation": "The phone was verified by SMS during checkout.",
-                }
-            )
-        elif earlier is not None and _continues(earlier, purchase.phone, decision):
-            challenge = earlier
-            await store.link_order(earlier.id, purchase.id)
-    if decision is RiskDecision.CHALLENGE and challenge is None:
-        try:
-            challenge = await open_for(
-                store,
-                settings,
-                order_id=purchase.id,
-                checkout_id=checkout_id,
-                expected_phone=purchase.phone,
-            )
-        except NoVirtualNumber:
-            decision = RiskDecision.REVIEW
-            await _problem(
-                ctx,
-                tenant.id,
-                "no-virtual-number",
-                "Reverse OTP holds risky orders for review: set the virtual number "
-                "shoppers text in the app's settings.",
-            )
-    record = OrderRecord(
-        order_id=purchase.id,
-        number=str(order.get("number") or ""),
-        channel=purchase.channel,
-        decision=Decision(decision.value),
-        score=assessment.score,
-        reasons=reasons,
-        state=OrderState.CONFIRMING if decision is RiskDecision.ALLOW else OrderState.HELD,
-        decided_at=time.time(),
-        challenge_id=challenge.id if challenge else None,
-        checkout_id=checkout_id,
-        phone_hint=mask_phone(purchase.phone) if purchase.phone else None,
-        total=f"{purchase.total:.2f} {purchase.currency}",
-        history=[{"at": time.time(), "state": "DECIDED", "event": f"{decision.value} ({source})"}],
-    )
-    if not await orders.create(record):
-        return None
-    await history.count_customer_order(purchase)
-    await _write_metadata(ctx, tenant.id, purchase.id, record)
-    if decision is RiskDecision.ALLOW:
-        await enqueue(
-            ctx.queue,
-            "confirm_order",
-            key=f"confirm:{tenant.id}:{purchase.id}",
-            tenant_id=tenant.id,
+            reasons.append(VERIFIED_AT_CHECKOUT)
+        elif found is not None and _continues(found, purchase.phone, decision):
+            earlier = found
+            await store.link_order(found.id, purchase.id)
+    problems: list[str] = []
+    if decision is RiskDecision.CHALLENGE and earlier is None and not settings.virtual_number:
+        decision = RiskDecision.REVIEW
+        log.warning("misconfiguration", extra={"tenant": tenant_id, "problem": "no-virtual-number"})
+        problems.append(problem_job(tenant_id, "no-virtual-number", NO_VIRTUAL_NUMBER))
+    fresh = decision is RiskDecision.CHALLENGE and earlier is None
+    customer = History(ctx.store.client, tenant_id).keys(purchase)
+    now = time.time()
+    for _ in range(CODE_DRAWS):
+        challenge = _draft(settings, tenant_id, purchase, checkout_id, now) if fresh else earlier
+        record = OrderRecord(
             order_id=purchase.id,
+            number=str(order.get("number") or ""),
+            channel=purchase.channel,
+            decision=Decision(decision.value),
+            score=assessment.score,
+            reasons=reasons,
+            state=OrderState.CONFIRMING if decision is RiskDecision.ALLOW else OrderState.HELD,
+            decided_at=now,
+            challenge_id=challenge.id if challenge else None,
+            checkout_id=checkout_id,
+            phone_hint=purchase.phone_facts.masked if purchase.phone_facts else None,
+            total=f"{purchase.total:.2f} {purchase.currency}",
+            history=[{"at": now, "state": "DECIDED", "event": f"{decision.value} ({source})"}],
         )
+        decided = DecisionWrite(
+            record_key=orders.key(purchase.id),
+            record=record.to_json(),
+            index_key=orders.index_key,
+            order_id=purchase.id,
+            decided_at=now,
+            retention_seconds=RETENTION_SECONDS,
+            customer_key=customer.customer,
+            count_customer=bool(purchase.user_id or purchase.email),
+            outbox_key=outbox_key(tenant_id),
+            outbox_channel=OUTBOX_CHANNEL,
+            tenant_id=tenant_id,
+            jobs=[*problems, *decision_jobs(tenant_id, record, challenge)],
+            challenge=_challenge_write(store, challenge, now) if fresh and challenge else None,
+        )
+        written = await write(ctx.store.client, generation(view), decided)
+        if written != CODE_TAKEN:
+            break
     else:
-        await add_note_later(ctx, tenant.id, purchase.id, _hold_note(record, challenge), "held")
+        raise CodeSpaceExhausted
+    if written != WRITTEN:
+        return None
     log.info(
         "order decided",
         extra={
-            "tenant": tenant.id,
+            "tenant": tenant_id,
             "order": purchase.id,
             "decision": decision.value,
             "score": assessment.score,
         },
     )
     return record
+
+
+def _draft(
+    settings: TenantSettings, tenant_id: str, purchase: Purchase, checkout_id: Any, now: float
+) -> Challenge:
+    """A new PENDING challenge for the order's phone (stored with the decision)."""
+    config = settings.challenge_config()
+    return open_challenge(
+        config,
+        tenant=tenant_id,
+        code=generate_code(config.code),
+        virtual_number=settings.virtual_number,
+        now=now,
+        order_id=purchase.id,
+        checkout_id=checkout_id,
+        expected_phone=purchase.phone,
+    )
+
+
+def _challenge_write(store: ChallengeStore, challenge: Challenge, now: float) -> ChallengeWrite:
+    keys, args = store.create_call(challenge)
+    entry = json.dumps({"at": now, "challenge": challenge.id, "event": "CREATED"})
+    return ChallengeWrite(keys, args, store.key("audit"), entry, AUDIT_LENGTH)
 
 
 def _proves(challenge: Challenge, phone: str | None) -> bool:
@@ -158,57 +224,24 @@ def _continues(challenge: Challenge, phone: str | None, decision: RiskDecision) 
     )
 
 
-def _hold_note(record: OrderRecord, challenge: Challenge | None) -> str:
-    reasons = "; ".join(str(r["explanation"]) for r in record.reasons) or "no rule fired"
-    head = f"Reverse OTP held this order (risk score {record.score:g}): {reasons}."
-    if challenge is None:
-        return head + " Decision: REVIEW. Approve or reject it in the Reverse OTP app."
-    return (
-        f"{head} The shopper was asked to send the code by SMS from "
-        f"{record.phone_hint or 'their phone'} before {_when(challenge.expires_at)}."
-    )
-
-
-async def _write_metadata(
-    ctx: AppContext, tenant_id: str, object_id: str, record: OrderRecord
-) -> None:
-    reasons = ",".join(str(r["rule"]) for r in record.reasons)
-    items = {
-        f"{METADATA_PREFIX}decision": record.decision.value,
-        f"{METADATA_PREFIX}score": f"{record.score:g}",
-        f"{METADATA_PREFIX}reasons": reasons,
-        f"{METADATA_PREFIX}challenge": record.challenge_id or "",
-    }
-    await enqueue(
-        ctx.queue,
-        "write_private_metadata",
-        key=f"meta:{tenant_id}:{object_id}:{record.decision.value}",
-        tenant_id=tenant_id,
-        object_id=object_id,
-        items=items,
-    )
-
-
-async def _problem(ctx: AppContext, tenant_id: str, key: str, message: str) -> None:
-    log.warning("misconfiguration", extra={"tenant": tenant_id, "problem": key})
-    await enqueue(
-        ctx.queue,
-        "report_problem",
-        key=f"problem:{tenant_id}:{key}",
-        tenant_id=tenant_id,
-        problem_key=key,
-        message=message,
-    )
-
-
 async def decide_checkout(ctx: AppContext, tenant: Tenant, checkout: dict[str, Any]) -> str:
     """Score a checkout early and open its challenge, so the shopper can verify before paying;
     returns the decision."""
     purchase = Purchase.from_checkout(checkout)
-    settings = await ctx.tenant_settings.get(tenant.id)
-    rules = rules_for(settings, purchase.channel)
     history = History(ctx.store.client, tenant.id)
-    assessment = assess(await history.facts(purchase, rules, count_order=False), rules)
+
+    async def gather(view: TenantView) -> RiskInput | None:
+        rules = rules_for(view.settings, purchase.channel)
+        return await history.facts(purchase, rules, generation(view), None)
+
+    try:
+        view, facts = await with_view(ctx, tenant.id, gather)
+    except TenantGone:
+        return RiskDecision.ALLOW.value
+    assert facts is not None
+    settings = view.settings
+    rules = rules_for(settings, purchase.channel)
+    assessment = assess(facts, rules)
     mode = settings.mode_for_channel(purchase.channel)
     decision = _apply_mode(assessment, mode, rules, purchase.phone is not None)
     if decision is not RiskDecision.CHALLENGE or purchase.phone is None:

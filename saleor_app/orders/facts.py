@@ -7,10 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from saleor_app.core.email_domains import email_domain, is_disposable
-from saleor_app.core.phones import line_type, normalize_phone, region_of
+from saleor_app.core.phones import PhoneFacts, phone_facts
 from saleor_app.core.risk import RiskInput, RiskRules
+from saleor_app.store.decisions import FactKeys, Gathered, gather
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
+
+Generation = tuple[str, str]
+"""A tenant view's generation key and token, as the store scripts check them."""
+Claim = tuple[str, str, int]
+"""An order's record key, claim key and claim seconds."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Purchase:
     billing_country: str | None
     shipping_country: str | None
     shipping_address: str | None
+    phone_facts: PhoneFacts | None = None
 
     @classmethod
     def from_order(cls, order: dict[str, Any]) -> Purchase:
@@ -46,6 +53,7 @@ def _purchase(obj: dict[str, Any], email: Any, total: Any, user: Any) -> Purchas
     gross = (total or {}).get("gross") or {}
     raw_phone = billing.get("phone") or shipping.get("phone") or ""
     region = billing_country or (shipping.get("country") or {}).get("code")
+    phone = phone_facts(raw_phone, region) if raw_phone else None
     street = [shipping.get(k) or "" for k in ("streetAddress1", "postalCode", "city")]
     return Purchase(
         id=str(obj["id"]),
@@ -54,10 +62,11 @@ def _purchase(obj: dict[str, Any], email: Any, total: Any, user: Any) -> Purchas
         user_id=user.get("id") if isinstance(user, dict) else None,
         total=float(gross.get("amount") or 0),
         currency=str(gross.get("currency") or ""),
-        phone=normalize_phone(raw_phone, region) if raw_phone else None,
+        phone=phone.e164 if phone else None,
         billing_country=billing_country,
         shipping_country=(shipping.get("country") or {}).get("code"),
         shipping_address="|".join(s.strip().upper() for s in street) if any(street) else None,
+        phone_facts=phone,
     )
 
 
@@ -83,56 +92,57 @@ class History:
         }
         return {kind: _digest(value) for kind, value in subjects.items() if value}
 
-    async def facts(self, purchase: Purchase, rules: RiskRules, count_order: bool) -> RiskInput:
-        """Risk input for a purchase; an order (count_order) also counts toward velocity."""
-        window = rules.velocity_window_hours * 3600
-        velocity: dict[str, int] = {}
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for kind, digest in self._subjects(purchase).items():
-                key = self._key("vel", kind, digest)
-                if count_order:
-                    pipe.incr(key)
-                    pipe.expire(key, window, nx=True)
-                else:
-                    pipe.get(key)
-                    pipe.exists(key)
-            counts = await pipe.execute()
-        for index, kind in enumerate(self._subjects(purchase)):
-            velocity[kind] = int(counts[index * 2] or 0)
+    def keys(self, purchase: Purchase) -> FactKeys:
+        """The counters and marks a purchase's facts are read from."""
         customer = purchase.user_id or purchase.email or ""
-        previous = int(await self._redis.get(self._key("cust", _digest(customer))) or 0)
-        verified = None
-        if purchase.phone:
-            verified = await self._redis.get(self._key("verified", _digest(purchase.phone)))
-        domain = email_domain(purchase.email)
-        phone_kind = (verified or line_type(purchase.phone)) if purchase.phone else None
-        return RiskInput(
-            total=purchase.total,
-            currency=purchase.currency,
-            is_guest=purchase.user_id is None,
-            previous_orders=previous,
-            billing_country=purchase.billing_country,
-            shipping_country=purchase.shipping_country,
-            phone=purchase.phone,
-            phone_country=region_of(purchase.phone) if purchase.phone else None,
-            email_domain=domain,
-            email_disposable=is_disposable(domain),
-            velocity=velocity,
-            phone_line_type=_risky_line(phone_kind),
-            phone_verified_recently=verified is not None,
+        phone = purchase.phone
+        return FactKeys(
+            customer=self._key("cust", _digest(customer)),
+            verified_phone=self._key("verified", _digest(phone)) if phone else None,
+            velocity=[self._key("vel", kind, d) for kind, d in self._subjects(purchase).items()],
         )
 
-    async def count_customer_order(self, purchase: Purchase) -> None:
-        """Remember one more order from this customer (for the first-order rule)."""
-        customer = purchase.user_id or purchase.email
-        if customer:
-            await self._redis.incr(self._key("cust", _digest(customer)))
+    async def facts(
+        self, purchase: Purchase, rules: RiskRules, view: Generation, claim: Claim | None
+    ) -> RiskInput | None:
+        """Risk input for a purchase, in one round trip. With a claim (an order), only the first
+        caller gets facts (None for a duplicate) and the order counts toward velocity."""
+        record_key, claim_key, seconds = claim or (self._key("none"), self._key("none"), 0)
+        window = rules.velocity_window_hours * 3600
+        gathered = await gather(
+            self._redis, view, record_key, claim_key, seconds, self.keys(purchase), window
+        )
+        if not gathered.first:
+            return None
+        return risk_input(purchase, gathered, list(self._subjects(purchase)))
 
     async def remember_verified_phone(self, phone: str, days: int, sender_line: str | None) -> None:
         """Mark a phone as verified by SMS for `days` (returning shoppers are not asked again)."""
         await self._redis.set(
             self._key("verified", _digest(phone)), sender_line or "mobile", ex=days * 86400
         )
+
+
+def risk_input(purchase: Purchase, gathered: Gathered, subjects: list[str]) -> RiskInput:
+    """The rules' view of a purchase and what the store knows of its shopper."""
+    domain = email_domain(purchase.email)
+    phone = purchase.phone_facts
+    phone_kind = (gathered.verified_line or phone.line_type) if phone else None
+    return RiskInput(
+        total=purchase.total,
+        currency=purchase.currency,
+        is_guest=purchase.user_id is None,
+        previous_orders=gathered.previous_orders,
+        billing_country=purchase.billing_country,
+        shipping_country=purchase.shipping_country,
+        phone=purchase.phone,
+        phone_country=phone.region if phone else None,
+        email_domain=domain,
+        email_disposable=is_disposable(domain),
+        velocity=dict(zip(subjects, gathered.velocity, strict=True)),
+        phone_line_type=_risky_line(phone_kind),
+        phone_verified_recently=gathered.verified_line is not None,
+    )
 
 
 def _risky_line(kind: str | None) -> str | None:

@@ -15,6 +15,7 @@ from saleor_app.saleor.manifest import build_manifest
 from saleor_app.saleor.register import register
 from saleor_app.saleor.webhook_verifier import WebhookRefused
 from saleor_app.saleor.webhooks import WEBHOOKS, SaleorWebhook
+from saleor_app.store.decisions import Stale
 from saleor_app.store.redis import RedisError
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def webhook_endpoint(webhook: SaleorWebhook) -> Callable[[Request], Awaitable[Re
             ctx.metrics.webhooks.labels(event, "malformed_payload").inc()
             log.exception("signed webhook payload has an unexpected shape", extra={"event": event})
             return error_response(400, "MALFORMED_PAYLOAD", "payload has an unexpected shape")
-        except RedisError:
+        except (RedisError, Stale):
             ctx.metrics.webhooks.labels(event, "store_unavailable").inc()
             log.exception("store unavailable while handling webhook", extra={"event": event})
             return error_response(503, "STORE_UNAVAILABLE", "try again later")

@@ -14,9 +14,13 @@ from saleor_app.refusal import Refused
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks, may_refresh_jwks
 from saleor_app.saleor.signature import SignatureInvalid, verify_webhook_signature
 from saleor_app.store.redis import Commands
+from saleor_app.store.tenant_cache import TenantCache, TenantView
 from saleor_app.store.tenants import Tenant, TenantRepository
 
 log = logging.getLogger(__name__)
+
+CACHED_DATA_REFUSALS = frozenset({"SIGNATURE_VERIFICATION_FAILED", "WRONG_RECIPIENT"})
+"""Refusals that depend on the tenant record: checked again on a fresh one before they stand."""
 
 
 class WebhookRefused(Refused):
@@ -35,8 +39,10 @@ class VerifiedWebhook:
 
 @dataclass(frozen=True)
 class WebhookVerifier:
-    """Checks a Saleor webhook request before any handler sees it."""
+    """Checks a Saleor webhook request before any handler sees it. The tenant comes from the
+    process's cache; a refusal made on cached data is checked again on fresh data."""
 
+    cache: TenantCache
     tenants: TenantRepository
     redis: Commands
     http: httpx.AsyncClient
@@ -49,15 +55,29 @@ class WebhookVerifier:
         api_url = headers.get("saleor-api-url", "")
         if not api_url:
             raise WebhookRefused(400, "MISSING_API_URL", "missing Saleor-Api-Url header")
-        tenant = await self.tenants.get_by_api_url(api_url)
-        if tenant is None:
-            raise WebhookRefused(401, "NOT_REGISTERED", "this Saleor has not installed the app")
         event = headers.get("saleor-event", "")
-        if event != expected_event.lower():
-            raise WebhookRefused(400, "WRONG_EVENT", f"expected event {expected_event.lower()}")
         signature = headers.get("saleor-signature", "")
+        view = await self.cache.by_api_url(api_url)
+        if view is None:
+            raise WebhookRefused(401, "NOT_REGISTERED", "this Saleor has not installed the app")
+        try:
+            return await self._verify(view, event, signature, body, expected_event)
+        except WebhookRefused as refused:
+            if refused.code not in CACHED_DATA_REFUSALS:
+                raise
+            fresh = await self.cache.by_api_url(api_url, fresh=True)
+            if fresh is None or fresh.generation == view.generation:
+                raise
+            return await self._verify(fresh, event, signature, body, expected_event)
+
+    async def _verify(
+        self, view: TenantView, event: str, signature: str, body: bytes, expected: str
+    ) -> VerifiedWebhook:
+        if event != expected.lower():
+            raise WebhookRefused(400, "WRONG_EVENT", f"expected event {expected.lower()}")
         if not signature:
             raise WebhookRefused(401, "MISSING_SIGNATURE", "missing Saleor-Signature header")
+        tenant = view.tenant
         await self._check_signature(tenant, signature, body)
         payload = _parse_payload(body)
         recipient = payload.get("recipient")
@@ -84,6 +104,7 @@ class WebhookVerifier:
         except SignatureInvalid as second:
             raise WebhookRefused(401, "SIGNATURE_VERIFICATION_FAILED", str(second)) from None
         await self.tenants.update_jwks(tenant.id, jwks)
+        self.cache.forget(tenant.id)
         log.info("jwks refreshed after key rotation", extra={"tenant": tenant.id})
 
 

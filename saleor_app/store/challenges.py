@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from saleor_app.core.model import Challenge, ChallengeStatus
+from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
+from saleor_app.core.phones import region_of
 from saleor_app.store.keys import tenant_key
+from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
+from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
+from saleor_app.store.tenants import generation_key
 
 RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
@@ -44,6 +48,8 @@ SHORT = {
     "suspicious": "x",
 }
 LONG = {short: long for long, short in SHORT.items()}
+POLICY_REGION = "pr"
+"""Under SAME_COUNTRY: the region senders must share (of the expected phone, else the number)."""
 
 # KEYS: 1 hash, 2 code index, 3 deadlines, 4 order index, 5 checkout index, 6 phone index
 # ARGV: 1 id, 2 expires_at ms, 3 retention ms, 4 order id, 5 checkout id, 6 phone, 7.. fields
@@ -60,48 +66,86 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[1]) end
 return 1
 """
 
-# KEYS: 1 claim, 2 rate counter (or ''), 3.. code index keys
-# ARGV: 1 claim ttl s, 2 rate window s
-_INTAKE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return {0, 0} end
-local count = 0
-if KEYS[2] ~= '' then
-  count = redis.call('INCR', KEYS[2])
-  if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+# One inbound SMS in one step: generation check, claim, sender count, code lookups, the
+# sender's verdict and its transition, audit, live event and outbox request.
+# KEYS: 1 generation, 2 claim, 3 sender counter, 4 phone index, 5 deadlines, 6 audit,
+#       7 outbox, 8.. code index keys
+# ARGV: 1 generation, 2 claim ttl s, 3 rate window s, 4 rate limit, 5 sender ('' unreadable),
+#       6 sender region, 7 now s, 8 challenge hash prefix, 9 code-index prefix, 10 line type,
+#       11 carrier, 12 audit length, 13 tenant, 14 events prefix, 15 outbox channel
+_RECEIVE = GENERATION_CHECK + """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return {'DUPLICATE'} end
+local sender = ARGV[5]
+if sender == '' then return {'UNREADABLE_SENDER'} end
+local count = redis.call('INCR', KEYS[3])
+if count == 1 then redis.call('EXPIRE', KEYS[3], ARGV[3]) end
+if count > tonumber(ARGV[4]) then return {'RATE_LIMITED'} end
+local now = tonumber(ARGV[7])
+local function audit(id, event, extra)
+  local entry = {at = now, challenge = id, event = event}
+  for k, v in pairs(extra or {}) do entry[k] = v end
+  redis.call('LPUSH', KEYS[6], cjson.encode(entry))
+  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 end
-local found = {1, count}
-for i = 3, #KEYS do found[#found + 1] = redis.call('GET', KEYS[i]) or '' end
-return found
-"""
-
-# KEYS: 1 hash, 2 deadlines, 3 audit
-# ARGV: 1 id, 2 code, 3 now ms, 4 code-index prefix, 5 audit entry, 6 audit length, 7.. fields
-_VERIFY = """
-local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v')
-if s[1] ~= 'PENDING' then return s[1] or 'MISSING' end
-if s[2] ~= ARGV[2] then return 'STALE_CODE' end
-if tonumber(ARGV[3]) >= tonumber(s[3]) * 1000 then return 'LATE' end
-redis.call('HSET', KEYS[1], 's', 'VERIFIED', unpack(ARGV, 7))
-redis.call('DEL', ARGV[4] .. s[4] .. ':' .. s[2])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('LPUSH', KEYS[3], ARGV[5])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-return 'VERIFIED'
-"""
-
-# KEYS: 1 hash, 2 deadlines; ARGV: 1 id, 2 now ms, 3 code-index prefix
-_WRONG_CODE = """
-local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v', 'm')
-if s[1] ~= 'PENDING' then return {s[1] or 'MISSING', -1} end
-if tonumber(ARGV[2]) >= tonumber(s[3]) * 1000 then return {'LATE', -1} end
-local attempts = redis.call('HINCRBY', KEYS[1], 'a', 1)
-if attempts >= tonumber(s[5]) then
-  redis.call('HSET', KEYS[1], 's', 'REJECTED')
-  redis.call('DEL', ARGV[3] .. s[4] .. ':' .. s[2])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {'REJECTED', attempts}
+local function close(id, hash, s, status)
+  redis.call('DEL', ARGV[9] .. s.v .. ':' .. s.c)
+  redis.call('ZREM', KEYS[5], id)
+  audit(id, status)
+  redis.call('PUBLISH', ARGV[14] .. id, cjson.encode({id = id, status = status}))
+  local key = 'outcome:' .. ARGV[13] .. ':' .. id .. ':' .. status
+  redis.call('LPUSH', KEYS[7], cjson.encode({f = 'apply_challenge_outcome', k = key,
+    a = {tenant_id = ARGV[13], challenge_id = id}}))
+  redis.call('PUBLISH', ARGV[15], ARGV[13])
 end
-return {'PENDING', attempts}
+local function load(id)
+  local hash = ARGV[8] .. id
+  local f = redis.call('HMGET', hash, 's', 'e', 'p', 'sp', 'pr', 'v', 'c', 'm')
+  if not f[1] then return nil, hash end
+  return {s = f[1], e = tonumber(f[2]), p = f[3], sp = f[4] or 'STRICT', pr = f[5], v = f[6],
+          c = f[7], m = tonumber(f[8])}, hash
+end
+local id = false
+for i = 8, #KEYS do
+  id = redis.call('GET', KEYS[i])
+  if id then break end
+end
+if id then
+  local s, hash = load(id)
+  if not s then return {'NO_MATCH'} end
+  if s.s ~= 'PENDING' then return {'ALREADY_FINAL', id} end
+  if now >= s.e then
+    redis.call('HINCRBY', hash, 'x', 1)
+    audit(id, 'LATE')
+    return {'LATE', id}
+  end
+  local allowed = true
+  if s.sp == 'STRICT' then allowed = (not s.p) or s.p == sender
+  elseif s.sp == 'SAME_COUNTRY' then allowed = s.pr ~= false and ARGV[6] ~= '' and s.pr == ARGV[6]
+  end
+  if not allowed then
+    redis.call('HINCRBY', hash, 'x', 1)
+    audit(id, 'WRONG_SENDER')
+    return {'WRONG_SENDER', id}
+  end
+  redis.call('HSET', hash, 's', 'VERIFIED', 'vs', sender, 'va', ARGV[7])
+  if ARGV[10] ~= '' then redis.call('HSET', hash, 'lt', ARGV[10]) end
+  if ARGV[11] ~= '' then redis.call('HSET', hash, 'cr', ARGV[11]) end
+  close(id, hash, s, 'VERIFIED')
+  return {'VERIFIED', id, 'VERIFIED'}
+end
+id = redis.call('HGET', KEYS[4], sender)
+if not id then return {'NO_MATCH'} end
+local s, hash = load(id)
+if not s or s.p ~= sender then return {'NO_MATCH'} end
+if s.s ~= 'PENDING' or now >= s.e then return {'NO_MATCH', id} end
+local attempts = redis.call('HINCRBY', hash, 'a', 1)
+audit(id, 'WRONG_CODE', {attempts = attempts})
+if attempts >= s.m then
+  redis.call('HSET', hash, 's', 'REJECTED')
+  close(id, hash, s, 'REJECTED')
+  return {'WRONG_CODE', id, 'REJECTED'}
+end
+return {'WRONG_CODE', id}
 """
 
 # KEYS: 1 hash, 2 deadlines; ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status
@@ -132,13 +176,27 @@ return 'RENEWED'
 
 
 @dataclass(frozen=True)
-class Intake:
-    """An inbound SMS taken in: first time seen?, the sender's count in its window, and the
-    challenge id found for each code key asked ("" for none)."""
+class Received:
+    """What one inbound SMS did: its outcome, the challenge it concerned, and the status the
+    challenge moved to (VERIFIED or REJECTED) when it changed. Outcome STALE: nothing was done,
+    the caller's tenant view is out of date."""
 
-    claimed: bool
-    sender_count: int
-    found: list[str]
+    outcome: str
+    challenge_id: str | None = None
+    changed_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Sms:
+    """An inbound SMS as the receive script needs it; `sender` is E.164 or None."""
+
+    claim: str
+    sender: str | None
+    sender_region: str
+    codes: Sequence[tuple[str, str]]
+    now: float
+    line_type: str | None = None
+    carrier: str | None = None
 
 
 IMPLIED = {"id": None, "tenant": None, "attempts": "0", "renewals": "0", "suspicious": "0",
@@ -154,20 +212,22 @@ def _encode(challenge: Challenge) -> dict[str, str]:
         if name in ("created_at", "expires_at", "verified_at"):
             value = f"{float(value):.3f}"
         encoded[SHORT[name]] = value
+    if challenge.sender_policy is SenderPolicy.SAME_COUNTRY:
+        region = region_of(challenge.expected_phone or challenge.virtual_number)
+        if region:
+            encoded[POLICY_REGION] = region
     return encoded
 
 
 def _decode(tenant_id: str, challenge_id: str, raw: dict[str, str]) -> Challenge:
-    fields = {LONG[k]: v for k, v in raw.items()}
+    fields = {LONG[k]: v for k, v in raw.items() if k != POLICY_REGION}
     return Challenge.from_dict({"tenant": tenant_id, "id": challenge_id, **fields})
 
 
 _SCRIPTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _SOURCES = {
-    "intake": _INTAKE,
+    "receive": _RECEIVE,
     "create": _CREATE,
-    "verify": _VERIFY,
-    "wrong_code": _WRONG_CODE,
     "finish": _FINISH,
     "renew": _RENEW,
 }
@@ -257,14 +317,29 @@ class ChallengeStore:
         raw: dict[str, str] = await self._redis.hgetall(self._hash(challenge_id))
         return _decode(self.tenant_id, challenge_id, raw) if raw else None
 
-    async def intake(
-        self, claim: str, claim_seconds: int, rate_key: str, rate_window: int,
-        codes: Sequence[tuple[str, str]],
-    ) -> Intake:
-        """One round trip: claim the message once, count the sender, look the codes up."""
-        keys = [claim, rate_key, *(self._code_key(number, code) for number, code in codes)]
-        result = await self._scripts["intake"](keys=keys, args=[claim_seconds, rate_window])
-        return Intake(bool(result[0]), int(result[1]), [str(v) for v in result[2:]])
+    async def receive(
+        self, generation: str, sms: Sms, claim_seconds: int, rate_window: int,
+        rate_limit: int,
+    ) -> Received:
+        """Claim, count, match and judge one SMS, and apply its verdict, in one round trip;
+        `generation` is the token of the tenant view the caller judged the request with."""
+        sender = sms.sender or ""
+        keys = [
+            generation_key(self.tenant_id), sms.claim, self.key("rate", "sender", sender),
+            self.key("by-phone"), self.key("deadlines"), self.key("audit"),
+            outbox_key(self.tenant_id),
+            *(self._code_key(number, code) for number, code in sms.codes),
+        ]
+        args = [
+            generation, claim_seconds, rate_window, rate_limit, sender, sms.sender_region,
+            repr(sms.now), self.key("ch", ""), self._code_prefix, sms.line_type or "",
+            sms.carrier or "", AUDIT_LENGTH, self.tenant_id, self.key("events", ""),
+            OUTBOX_CHANNEL,
+        ]
+        result = await self._scripts["receive"](keys=keys, args=args)
+        if result == STALE:
+            return Received(STALE)
+        return Received(*[str(item) for item in result])
 
     async def id_for(self, index: str, subject: str) -> str | None:
         """The latest challenge of an order (`by-order`), checkout (`by-checkout`) or phone."""
@@ -275,52 +350,6 @@ class ChallengeStore:
         """Attach an order to a checkout's challenge."""
         await self._redis.hset(self._hash(challenge_id), SHORT["order_id"], order_id)
         await self._redis.hset(self.key("by-order"), _field(order_id), challenge_id)
-
-    async def verify(
-        self,
-        challenge: Challenge,
-        sender: str,
-        now: float,
-        line_type: str | None = None,
-        carrier: str | None = None,
-    ) -> str:
-        """PENDING → VERIFIED exactly once; returns VERIFIED or why not."""
-        extra = {"vs": sender, "va": repr(now)}
-        if line_type:
-            extra["lt"] = line_type
-        if carrier:
-            extra["cr"] = carrier
-        entry = _audit_entry(challenge.id, "VERIFIED", sender_line_type=line_type)
-        result: str = await self._scripts["verify"](
-            keys=[self._hash(challenge.id), self.key("deadlines"), self.key("audit")],
-            args=[
-                challenge.id,
-                challenge.code,
-                _ms(now),
-                self._code_prefix,
-                entry,
-                AUDIT_LENGTH,
-                *[item for pair in extra.items() for item in pair],
-            ],
-        )
-        return result
-
-    async def record_wrong_code(self, challenge_id: str, now: float) -> tuple[str, int]:
-        """Count a wrong-code SMS from the expected sender; REJECTED at the limit."""
-        status, attempts = await self._scripts["wrong_code"](
-            keys=[self._hash(challenge_id), self.key("deadlines")],
-            args=[challenge_id, _ms(now), self._code_prefix],
-        )
-        if status in ("PENDING", "REJECTED"):
-            await self._audit(challenge_id, "WRONG_CODE", attempts=attempts)
-        if status == "REJECTED":
-            await self._audit(challenge_id, "REJECTED")
-        return str(status), int(attempts)
-
-    async def record_suspicious(self, challenge_id: str, reason: str) -> None:
-        """Note a right code from a refused sender, or a late SMS."""
-        await self._redis.hincrby(self._hash(challenge_id), SHORT["suspicious"], 1)
-        await self._audit(challenge_id, reason)
 
     async def finish(
         self,

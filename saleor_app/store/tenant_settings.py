@@ -17,6 +17,7 @@ from saleor_app.sms.base import ProviderSecrets
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.sealing import SecretBox
+from saleor_app.store.tenants import generation_key, new_generation
 
 OPENED_CACHE_SIZE = 256
 
@@ -174,6 +175,11 @@ def validated(data: dict[str, object]) -> TenantSettings:
     return settings
 
 
+def settings_key(tenant_id: str) -> str:
+    """The key holding a tenant's sealed settings document."""
+    return tenant_key(tenant_id, "settings")
+
+
 class TenantSettingsRepository:
     """Loads and saves a tenant's settings document."""
 
@@ -185,10 +191,11 @@ class TenantSettingsRepository:
     async def get(self, tenant_id: str) -> TenantSettings:
         """The tenant's settings, or the defaults (one GET; unchanged documents are not
         decrypted and validated again: settings are frozen, so one object serves all)."""
-        sealed = await self._redis.get(tenant_key(tenant_id, "settings"))
-        if sealed is None:
-            return TenantSettings()
-        return self._open(sealed)
+        return self.opened(await self._redis.get(settings_key(tenant_id)))
+
+    def opened(self, sealed: str | None) -> TenantSettings:
+        """The settings stored as `sealed`, or the defaults when there is none."""
+        return TenantSettings() if sealed is None else self._open(sealed)
 
     def _open_uncached(self, sealed: str) -> TenantSettings:
         return TenantSettings.model_validate(json.loads(self._box.open(sealed)))
@@ -196,4 +203,7 @@ class TenantSettingsRepository:
     async def save(self, tenant_id: str, settings: TenantSettings) -> None:
         """Store the whole document, sealed."""
         sealed = self._box.seal(settings.model_dump_json())
-        await self._redis.set(tenant_key(tenant_id, "settings"), sealed)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(settings_key(tenant_id), sealed)
+            pipe.set(generation_key(tenant_id), new_generation())
+            await pipe.execute()

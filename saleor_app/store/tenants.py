@@ -46,8 +46,24 @@ class Tenant:
         )
 
 
-def _inbound_index(inbound_key: str) -> str:
+def inbound_index(inbound_key: str) -> str:
+    """The global key naming the tenant of an inbound SMS key."""
     return global_key("inbound", hashlib.sha256(inbound_key.encode()).hexdigest())
+
+
+def auth_key(tenant_id: str) -> str:
+    """The hash holding a tenant's auth record."""
+    return tenant_key(tenant_id, "auth")
+
+
+def generation_key(tenant_id: str) -> str:
+    """A token that changes on every write of the tenant's auth record or settings."""
+    return tenant_key(tenant_id, "gen")
+
+
+def new_generation() -> str:
+    """A fresh generation token."""
+    return secrets.token_hex(8)
 
 
 class TenantRepository:
@@ -62,7 +78,11 @@ class TenantRepository:
     async def get(self, tenant_id: str) -> Tenant | None:
         """The tenant with this id, if installed (one HGETALL; an unchanged record is not
         decrypted again)."""
-        raw: dict[str, str] = await self._redis.hgetall(tenant_key(tenant_id, "auth"))
+        raw: dict[str, str] = await self._redis.hgetall(auth_key(tenant_id))
+        return self.opened(raw)
+
+    def opened(self, raw: dict[str, str]) -> Tenant | None:
+        """The tenant stored as `raw` (its auth hash), secrets unsealed; None when empty."""
         if not raw:
             return None
         return self._open(tuple(sorted(raw.items())))
@@ -91,7 +111,7 @@ class TenantRepository:
         tenant, so the index is remembered; the tenant record is read every time)."""
         tenant_id = self._inbound_ids.get(inbound_key)
         if tenant_id is None:
-            tenant_id = await self._redis.get(_inbound_index(inbound_key))
+            tenant_id = await self._redis.get(inbound_index(inbound_key))
             if tenant_id is None:
                 return None
             if len(self._inbound_ids) >= OPENED_CACHE_SIZE:
@@ -111,22 +131,26 @@ class TenantRepository:
                 fresh, inbound_key=existing.inbound_key, inbound_secret=existing.inbound_secret
             )
         await self._write(tenant)
-        await self._redis.set(_inbound_index(tenant.inbound_key), tenant.id)
+        await self._redis.set(inbound_index(tenant.inbound_key), tenant.id)
         await self._redis.sadd(global_key("tenants"), tenant.id)
         return tenant
 
     async def update_jwks(self, tenant_id: str, jwks: dict[str, Any]) -> None:
         """Replace the cached JWKS of a tenant (after a key rotation)."""
-        key = tenant_key(tenant_id, "auth")
+        key = auth_key(tenant_id)
         if await self._redis.exists(key):
-            await self._redis.hset(key, "jwks", json.dumps(jwks))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, "jwks", json.dumps(jwks))
+                pipe.set(generation_key(tenant_id), new_generation())
+                await pipe.execute()
 
     async def delete(self, tenant_id: str) -> bool:
         """Remove a tenant and every key it owns; False if it did not exist."""
         tenant = await self.get(tenant_id)
         if tenant is None:
             return False
-        await self._redis.delete(_inbound_index(tenant.inbound_key))
+        await self._redis.delete(generation_key(tenant_id), auth_key(tenant_id))
+        await self._redis.delete(inbound_index(tenant.inbound_key))
         await self._redis.srem(global_key("tenants"), tenant_id)
         pattern = tenant_key(tenant_id, "*")
         batch: list[str] = []
@@ -154,4 +178,7 @@ class TenantRepository:
             "inbound_secret": self._box.seal(tenant.inbound_secret),
             "installed_at": repr(tenant.installed_at),
         }
-        await self._redis.hset(tenant_key(tenant.id, "auth"), mapping=mapping)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(auth_key(tenant.id), mapping=mapping)
+            pipe.set(generation_key(tenant.id), new_generation())
+            await pipe.execute()

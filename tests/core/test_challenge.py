@@ -129,27 +129,29 @@ def test_expiry_boundary() -> None:
     assert challenge.is_expired(NOW + 600)
 
 
-@pytest.mark.parametrize(
-    ("policy", "expected", "sender", "verdict"),
-    [
-        (SenderPolicy.STRICT, EXPECTED, EXPECTED, SmsVerdict.VERIFIED),
-        (SenderPolicy.STRICT, EXPECTED, SAME_COUNTRY, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.STRICT, EXPECTED, ABROAD, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.STRICT, EXPECTED, None, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.STRICT, None, ABROAD, SmsVerdict.VERIFIED),
-        (SenderPolicy.STRICT, None, None, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.SAME_COUNTRY, EXPECTED, EXPECTED, SmsVerdict.VERIFIED),
-        (SenderPolicy.SAME_COUNTRY, EXPECTED, SAME_COUNTRY, SmsVerdict.VERIFIED),
-        (SenderPolicy.SAME_COUNTRY, EXPECTED, ABROAD, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.SAME_COUNTRY, ABROAD, EXPECTED, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.SAME_COUNTRY, None, SAME_COUNTRY, SmsVerdict.VERIFIED),
-        (SenderPolicy.SAME_COUNTRY, None, ABROAD, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.SAME_COUNTRY, EXPECTED, None, SmsVerdict.WRONG_SENDER),
-        (SenderPolicy.ANY, EXPECTED, ABROAD, SmsVerdict.VERIFIED),
-        (SenderPolicy.ANY, None, ABROAD, SmsVerdict.VERIFIED),
-        (SenderPolicy.ANY, EXPECTED, None, SmsVerdict.WRONG_SENDER),
-    ],
-)
+SENDER_CASES = [
+    (SenderPolicy.STRICT, EXPECTED, EXPECTED, SmsVerdict.VERIFIED),
+    (SenderPolicy.STRICT, EXPECTED, SAME_COUNTRY, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.STRICT, EXPECTED, ABROAD, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.STRICT, EXPECTED, None, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.STRICT, None, ABROAD, SmsVerdict.VERIFIED),
+    (SenderPolicy.STRICT, None, None, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.SAME_COUNTRY, EXPECTED, EXPECTED, SmsVerdict.VERIFIED),
+    (SenderPolicy.SAME_COUNTRY, EXPECTED, SAME_COUNTRY, SmsVerdict.VERIFIED),
+    (SenderPolicy.SAME_COUNTRY, EXPECTED, ABROAD, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.SAME_COUNTRY, ABROAD, EXPECTED, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.SAME_COUNTRY, None, SAME_COUNTRY, SmsVerdict.VERIFIED),
+    (SenderPolicy.SAME_COUNTRY, None, ABROAD, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.SAME_COUNTRY, EXPECTED, None, SmsVerdict.WRONG_SENDER),
+    (SenderPolicy.ANY, EXPECTED, ABROAD, SmsVerdict.VERIFIED),
+    (SenderPolicy.ANY, None, ABROAD, SmsVerdict.VERIFIED),
+    (SenderPolicy.ANY, EXPECTED, None, SmsVerdict.WRONG_SENDER),
+]
+"""(policy, expected phone, sender, verdict): the sender rules, also run against the store's
+receive script in tests/engine/test_verdict_conformance.py."""
+
+
+@pytest.mark.parametrize(("policy", "expected", "sender", "verdict"), SENDER_CASES)
 def test_judge_sender_policies(
     policy: SenderPolicy, expected: str | None, sender: str | None, verdict: SmsVerdict
 ) -> None:

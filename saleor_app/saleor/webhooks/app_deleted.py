@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 async def handle_app_deleted(webhook: VerifiedWebhook, ctx: AppContext) -> None:
     """Remove the tenant and every key it owns (idempotent)."""
     removed = await ctx.tenants.delete(webhook.tenant.id)
+    ctx.tenant_cache.forget(webhook.tenant.id)
     message = "tenant removed" if removed else "tenant already removed"
     log.info(message, extra={"tenant": webhook.tenant.id})
 
