@@ -57,6 +57,11 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+LOGGED_BY_HANDLER = "logged_by_handler"
+"""Set in `request.state` by a handler that logged its own line for the request: a successful
+answer then gets no second "request" line (errors always do)."""
+
+
 class RequestContextMiddleware:
     """Gives every request an id, counts it, and logs one line per request."""
 
@@ -90,17 +95,17 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.request_seconds.labels(route).observe(elapsed)
-            level = logging.WARNING if status >= 400 else logging.INFO
-            log.log(
-                level,
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                },
-            )
+            if status >= 400 or not scope.get("state", {}).get(LOGGED_BY_HANDLER):
+                log.log(
+                    logging.WARNING if status >= 400 else logging.INFO,
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
 

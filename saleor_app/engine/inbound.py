@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from saleor_app.context import AppContext
 from saleor_app.core.codes import extract_candidates
-from saleor_app.core.phones import mask_phone, normalize_phone, region_of
+from saleor_app.core.phones import normalize_phone, phone_facts, region_of
 from saleor_app.sms.base import InboundSms
-from saleor_app.store.challenges import Sms
+from saleor_app.store.challenges import Received, Sms
 from saleor_app.store.tenant_cache import STALE, TenantView
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,14 @@ async def receive_sms(
     virtual = settings.virtual_number
     region = region_of(virtual) if virtual else None
     recipient = normalize_phone(sms.recipient, region) or virtual
-    sender = normalize_phone(sms.sender, region_of(recipient) if recipient else region)
+    facts = phone_facts(sms.sender, region_of(recipient) if recipient else region)
+    sender = facts.e164 if facts else None
     candidates = extract_candidates(sms.text, settings.challenge_config().code)
     numbers = list(dict.fromkeys(n for n in (recipient, virtual) if n))
     message = Sms(
         claim=store.key("sms-seen", sms.provider, sms.message_id),
         sender=sender,
-        sender_region=(region_of(sender) or "") if sender else "",
+        sender_region=(facts.region or "") if facts else "",
         codes=[(n, c) for n in numbers for c in candidates],
         now=time.time() if now is None else now,
         line_type=sms.line_type,
@@ -57,30 +58,24 @@ async def receive_sms(
         settings.sender_rate_limit,
     )
     outcome = InboundOutcome(received.outcome, received.challenge_id)
-    if received.outcome == STALE:
-        return outcome
-    if received.changed_to:
-        log.info(
-            "challenge changed",
-            extra={"tenant": tenant_id, "challenge": received.challenge_id,
-                   "status": received.changed_to},
-        )
-    return _logged(tenant_id, sms, sender, outcome)
+    if received.outcome != STALE:
+        _log(tenant_id, sms, facts.masked if facts else "unreadable", received)
+    return outcome
 
 
-def _logged(
-    tenant_id: str, sms: InboundSms, sender: str | None, outcome: InboundOutcome
-) -> InboundOutcome:
-    level = logging.WARNING if outcome.outcome in ("WRONG_SENDER", "RATE_LIMITED") else logging.INFO
+def _log(tenant_id: str, sms: InboundSms, sender: str, received: Received) -> None:
+    """One line per SMS, with the challenge's new status when it changed."""
+    outcome = received.outcome
+    level = logging.WARNING if outcome in ("WRONG_SENDER", "RATE_LIMITED") else logging.INFO
     log.log(
         level,
         "inbound sms",
         extra={
             "tenant": tenant_id,
             "provider": sms.provider,
-            "outcome": outcome.outcome,
-            "challenge": outcome.challenge_id,
-            "sender": mask_phone(sender) if sender else "unreadable",
+            "outcome": outcome,
+            "challenge": received.challenge_id,
+            "status": received.changed_to,
+            "sender": sender,
         },
     )
-    return outcome

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from saleor_app.context import AppContext
 from saleor_app.engine.inbound import receive_sms
-from saleor_app.http_utils import BodyTooLarge, error_response, read_body
+from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
 from saleor_app.sms import (
     ADAPTERS,
     Acknowledgement,
@@ -62,17 +62,21 @@ async def inbound_sms(request: Request) -> Response:
         log.exception("store unavailable for inbound sms", extra={"provider": provider})
         return error_response(503, "STORE_UNAVAILABLE", "try again later")
     metric.labels(provider, answer.label).inc()
+    if answer.logged:
+        setattr(request.state, LOGGED_BY_HANDLER, True)
     return answer.response if answer.response else _acknowledge(adapter.acknowledgement)
 
 
 @dataclass(frozen=True)
 class _Answer:
-    """How one attempt ended: a metric label, an error response (None: acknowledge), and
-    whether to try again on fresh tenant data (the cached view was stale, or refused)."""
+    """How one attempt ended: a metric label, an error response (None: acknowledge), whether
+    to try again on fresh tenant data (the cached view was stale, or refused), and whether the
+    SMS got its own log line."""
 
     label: str
     response: Response | None = None
     retry: bool = False
+    logged: bool = False
 
 
 async def _handle(
@@ -112,7 +116,7 @@ async def _handle(
         if fresh:
             raise RedisError("tenant data kept changing while an SMS was received")
         return _Answer("stale", retry=True)
-    return _Answer(outcome.outcome.lower())
+    return _Answer(outcome.outcome.lower(), logged=True)
 
 
 def _acknowledge(ack: Acknowledgement) -> Response:

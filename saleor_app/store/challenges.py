@@ -51,14 +51,16 @@ LONG = {short: long for long, short in SHORT.items()}
 POLICY_REGION = "pr"
 """Under SAME_COUNTRY: the region senders must share (of the expected phone, else the number)."""
 
-# KEYS: 1 hash, 2 code index, 3 deadlines, 4 order index, 5 checkout index, 6 phone index
-# ARGV: 1 id, 2 expires_at ms, 3 retention ms, 4 order id, 5 checkout id, 6 phone, 7.. fields
+# A pending challenge has no TTL (the deadlines set guarantees it leaves PENDING); the move to
+# a final status sets its retention TTL.
+# KEYS: 1 hash, 2 code index of the number, 3 deadlines, 4 order index, 5 checkout index,
+#       6 phone index
+# ARGV: 1 id, 2 expires_at ms, 3 code, 4 order id, 5 checkout id, 6 phone, 7.. fields
 _CREATE = """
-if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then
+if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) == 0 then
   return 0
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-redis.call('PEXPIREAT', KEYS[1], ARGV[2] + ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[1]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], ARGV[5], ARGV[1]) end
@@ -72,7 +74,8 @@ return 1
 #       7 outbox, 8.. code index keys
 # ARGV: 1 generation, 2 claim ttl s, 3 rate window s, 4 rate limit, 5 sender ('' unreadable),
 #       6 sender region, 7 now s, 8 challenge hash prefix, 9 code-index prefix, 10 line type,
-#       11 carrier, 12 audit length, 13 tenant, 14 events prefix, 15 outbox channel
+#       11 carrier, 12 audit length, 13 tenant, 14 events prefix, 15 outbox channel,
+#       16 retention ms, 17.. the code looked up in each code index key (KEYS[8..])
 _RECEIVE = GENERATION_CHECK + """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return {'DUPLICATE'} end
 local sender = ARGV[5]
@@ -88,8 +91,9 @@ local function audit(id, event, extra)
   redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 end
 local function close(id, hash, s, status)
-  redis.call('DEL', ARGV[9] .. s.v .. ':' .. s.c)
+  redis.call('HDEL', ARGV[9] .. s.v, s.c)
   redis.call('ZREM', KEYS[5], id)
+  redis.call('PEXPIREAT', hash, math.floor(s.e * 1000) + tonumber(ARGV[16]))
   audit(id, status)
   redis.call('PUBLISH', ARGV[14] .. id, cjson.encode({id = id, status = status}))
   local key = 'outcome:' .. ARGV[13] .. ':' .. id .. ':' .. status
@@ -106,7 +110,7 @@ local function load(id)
 end
 local id = false
 for i = 8, #KEYS do
-  id = redis.call('GET', KEYS[i])
+  id = redis.call('HGET', KEYS[i], ARGV[i + 9])
   if id then break end
 end
 if id then
@@ -148,28 +152,30 @@ end
 return {'WRONG_CODE', id}
 """
 
-# KEYS: 1 hash, 2 deadlines; ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status
+# KEYS: 1 hash, 2 deadlines
+# ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status, 5 retention ms
 _FINISH = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v')
 if s[1] ~= 'PENDING' then return s[1] or 'MISSING' end
 if ARGV[4] == 'EXPIRED' and tonumber(ARGV[2]) < tonumber(s[3]) * 1000 then return 'PENDING' end
 redis.call('HSET', KEYS[1], 's', ARGV[4])
-redis.call('DEL', ARGV[3] .. s[4] .. ':' .. s[2])
+redis.call('HDEL', ARGV[3] .. s[4], s[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(s[3]) * 1000) + tonumber(ARGV[5]))
 return 'CHANGED'
 """
 
-# KEYS: 1 hash, 2 deadlines, 3 new code index
-# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 retention ms, 5 max renewals, 6 prefix
+# KEYS: 1 hash, 2 deadlines, 3 code index of the number
+# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 (unused), 5 max renewals, 6 prefix
 _RENEW = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'v', 'r')
 if s[1] ~= 'PENDING' and s[1] ~= 'EXPIRED' then return s[1] or 'MISSING' end
 if tonumber(s[4] or '0') >= tonumber(ARGV[5]) then return 'LIMIT' end
-if redis.call('SET', KEYS[3], ARGV[1], 'NX') == false then return 'CODE_TAKEN' end
-redis.call('DEL', ARGV[6] .. s[3] .. ':' .. s[2])
+if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[1]) == 0 then return 'CODE_TAKEN' end
+redis.call('HDEL', ARGV[6] .. s[3], s[2])
 redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000))
 redis.call('HINCRBY', KEYS[1], 'r', 1)
-redis.call('PEXPIREAT', KEYS[1], ARGV[3] + ARGV[4])
+redis.call('PERSIST', KEYS[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 'RENEWED'
 """
@@ -280,14 +286,15 @@ class ChallengeStore:
     def _code_prefix(self) -> str:
         return self.key("c", "")
 
-    def _code_key(self, virtual_number: str, code: str) -> str:
-        return self._code_prefix + f"{virtual_number}:{code}"
+    def _code_index(self, virtual_number: str) -> str:
+        """The hash of a virtual number's pending codes (code → challenge id)."""
+        return self._code_prefix + virtual_number
 
     def create_call(self, challenge: Challenge) -> tuple[list[str], list[Any]]:
         """Keys and arguments of the create script for one challenge."""
         keys = [
             self._hash(challenge.id),
-            self._code_key(challenge.virtual_number, challenge.code),
+            self._code_index(challenge.virtual_number),
             self.key("deadlines"),
             self.key("by-order"),
             self.key("by-checkout"),
@@ -296,7 +303,7 @@ class ChallengeStore:
         args = [
             challenge.id,
             _ms(challenge.expires_at),
-            _ms(RETENTION_SECONDS),
+            challenge.code,
             _field(challenge.order_id) if challenge.order_id else "",
             _field(challenge.checkout_id) if challenge.checkout_id else "",
             challenge.expected_phone or "",
@@ -328,13 +335,13 @@ class ChallengeStore:
             generation_key(self.tenant_id), sms.claim, self.key("rate", "sender", sender),
             self.key("by-phone"), self.key("deadlines"), self.key("audit"),
             outbox_key(self.tenant_id),
-            *(self._code_key(number, code) for number, code in sms.codes),
+            *(self._code_index(number) for number, _ in sms.codes),
         ]
         args = [
             generation, claim_seconds, rate_window, rate_limit, sender, sms.sender_region,
             repr(sms.now), self.key("ch", ""), self._code_prefix, sms.line_type or "",
             sms.carrier or "", AUDIT_LENGTH, self.tenant_id, self.key("events", ""),
-            OUTBOX_CHANNEL,
+            OUTBOX_CHANNEL, _ms(RETENTION_SECONDS), *(code for _, code in sms.codes),
         ]
         result = await self._scripts["receive"](keys=keys, args=args)
         if result == STALE:
@@ -364,7 +371,7 @@ class ChallengeStore:
         now_ms = _ms(now) if due_only else FOREVER_MS
         result: str = await self._scripts["finish"](
             keys=[self._hash(challenge_id), self.key("deadlines")],
-            args=[challenge_id, now_ms, self._code_prefix, status.value],
+            args=[challenge_id, now_ms, self._code_prefix, status.value, _ms(RETENTION_SECONDS)],
         )
         if result != "CHANGED":
             return False
@@ -380,7 +387,7 @@ class ChallengeStore:
             keys=[
                 self._hash(challenge.id),
                 self.key("deadlines"),
-                self._code_key(challenge.virtual_number, code),
+                self._code_index(challenge.virtual_number),
             ],
             args=[
                 challenge.id,

@@ -207,3 +207,22 @@ async def test_oversized_and_malformed_bodies(shop: Shop) -> None:
     signed = await asyncio.to_thread(client.post, url, content=body, headers={
         "X-Signature": sign_generic(tenant.inbound_secret, body, int(time.time()))})
     assert signed.status_code == 400
+
+
+async def test_one_log_line_per_sms_with_its_outcome_and_a_masked_sender(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    challenge = await open_challenge(shop)
+    assert (await generic(shop, SHOPPER_PHONE, challenge.code)).status_code == 200
+    (line,) = [r for r in caplog.records if r.getMessage() == "inbound sms"]
+    assert (line.outcome, line.status, line.challenge) == ("VERIFIED", "VERIFIED", challenge.id)
+    assert line.sender.endswith("78") and "12345678" not in line.sender
+    routes = [getattr(r, "route", "") for r in caplog.records if r.getMessage() == "request"]
+    assert "/api/sms/{provider}/{tenant_key}" not in routes, "no second line for the same SMS"
+    caplog.clear()
+    url = await shop.inbound_url("generic")
+    forged = await send_generic(url, "not-the-secret", SHOPPER_PHONE, VIRTUAL_NUMBER, "x")
+    assert forged.status_code == 401
+    refused = [r for r in caplog.records if r.getMessage() == "request"]
+    assert [(r.levelname, r.status) for r in refused] == [("WARNING", 401)]

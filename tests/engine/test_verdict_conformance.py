@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 import redis.asyncio as aioredis
 
-from saleor_app.core.model import ChallengeStatus, SenderPolicy
+from saleor_app.core.model import ChallengeStatus, SenderPolicy, new_challenge_id
 from saleor_app.core.phones import region_of
 from saleor_app.core.verdict import SmsVerdict
-from saleor_app.store.challenges import ChallengeStore, Sms
+from saleor_app.store.challenges import RETENTION_SECONDS, ChallengeStore, Sms
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.tenant_cache import STALE, TenantCache
 from saleor_app.store.tenant_settings import TenantSettingsRepository
@@ -81,5 +81,33 @@ async def test_a_stale_view_changes_nothing(clean_redis: str) -> None:
         assert fresh is not None and fresh.generation != view.generation
         received = await store.receive(fresh.generation, message, 60, 600, 10)
         assert received.outcome == "VERIFIED", "the stale attempt did not claim the message"
+    finally:
+        await redis.aclose()
+
+
+async def test_retention_clock_starts_when_a_challenge_leaves_pending(clean_redis: str) -> None:
+    redis, store, cache, tenant = await installed(clean_redis)
+    try:
+        now = time.time()
+        retention_ms = RETENTION_SECONDS * 1000
+        challenge = replace(make(), tenant=tenant.id, created_at=now, expires_at=now + 600)
+        assert await store.create(challenge)
+        key = store.key("ch", challenge.id)
+        assert await redis.pttl(key) == -1, "a pending challenge waits for its deadline"
+        view = await cache.by_id(tenant.id)
+        assert view is not None
+        message = sms(store, challenge.expected_phone, challenge.code, challenge.virtual_number,
+                      now + 1)
+        assert (await store.receive(view.generation, message, 60, 600, 10)).outcome == "VERIFIED"
+        left = await redis.pttl(key)
+        assert abs(left - (600_000 + retention_ms - (time.time() - now) * 1000)) < 5_000
+        expiring = replace(make(order_id="T3JkZXI6Mg=="), id=new_challenge_id(), code="EFGH5678",
+                           tenant=tenant.id, created_at=now, expires_at=now + 600)
+        assert await store.create(expiring)
+        assert await store.finish(expiring.id, ChallengeStatus.EXPIRED, now + 601)
+        assert await redis.pttl(store.key("ch", expiring.id)) > retention_ms - 5_000
+        renewed = await store.renew(expiring, "JKMN2345", now + 602, 600, 3)
+        assert renewed == "RENEWED"
+        assert await redis.pttl(store.key("ch", expiring.id)) == -1
     finally:
         await redis.aclose()
