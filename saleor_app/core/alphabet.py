@@ -16,6 +16,7 @@ class CodeAlphabet(StrEnum):
 CROCKFORD_CHARS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DIGIT_CHARS = "0123456789"
 LOOKALIKES = {"O": "0", "I": "1", "L": "1"}
+_LOOKALIKE_TABLE = str.maketrans(LOOKALIKES)
 
 
 def alphabet_chars(alphabet: CodeAlphabet) -> str:
@@ -25,6 +26,8 @@ def alphabet_chars(alphabet: CodeAlphabet) -> str:
 
 def fold_text(text: str) -> str:
     """NFKC, uppercase, any Unicode decimal digit to ASCII, and Crockford look-alikes O→0, I/L→1."""
+    if text.isascii():
+        return text.upper().translate(_LOOKALIKE_TABLE)
     upper = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper())
     return "".join(_fold_char(char) for char in upper)
 

@@ -39,11 +39,10 @@ def url_variants(url: str) -> tuple[str, ...]:
 
 def signing_string(url: str, params: Pairs) -> str:
     """The signed string: the URL, then every distinct name+value in sorted order."""
-    chunks = [url]
-    for name in sorted({name for name, _ in params}):
-        for value in sorted({v for n, v in params if n == name}):
-            chunks.append(name + value)
-    return "".join(chunks)
+    values: dict[str, set[str]] = {}
+    for name, value in params:
+        values.setdefault(name, set()).add(value)
+    return url + "".join(name + value for name in sorted(values) for value in sorted(values[name]))
 
 
 def compute_signature(key: str, url: str, params: Pairs, algorithm: str = "HMAC_SHA1") -> str:
