@@ -73,7 +73,6 @@ class TenantRepository:
         self._redis = redis
         self._box = box
         self._open = lru_cache(maxsize=OPENED_CACHE_SIZE)(self._open_uncached)
-        self._inbound_ids: dict[str, str] = {}
 
     async def get(self, tenant_id: str) -> Tenant | None:
         """The tenant with this id, if installed (one HGETALL; an unchanged record is not
@@ -105,22 +104,6 @@ class TenantRepository:
     async def get_by_api_url(self, saleor_api_url: str) -> Tenant | None:
         """The tenant installed from this Saleor API URL."""
         return await self.get(tenant_id_for(saleor_api_url))
-
-    async def get_by_inbound_key(self, inbound_key: str) -> Tenant | None:
-        """The tenant whose inbound SMS URLs carry this key (a key never moves to another
-        tenant, so the index is remembered; the tenant record is read every time)."""
-        tenant_id = self._inbound_ids.get(inbound_key)
-        if tenant_id is None:
-            tenant_id = await self._redis.get(inbound_index(inbound_key))
-            if tenant_id is None:
-                return None
-            if len(self._inbound_ids) >= OPENED_CACHE_SIZE:
-                self._inbound_ids.clear()
-            self._inbound_ids[inbound_key] = tenant_id
-        tenant = await self.get(tenant_id)
-        if tenant is None or not secrets.compare_digest(tenant.inbound_key, inbound_key):
-            return None
-        return tenant
 
     async def install(self, fresh: Tenant) -> Tenant:
         """Store a new installation; a reinstall replaces the token and keeps inbound URLs."""
