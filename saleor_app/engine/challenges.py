@@ -35,22 +35,42 @@ async def open_for(
     """A new PENDING challenge with a code unique among the number's pending ones."""
     if not settings.virtual_number:
         raise NoVirtualNumber
-    config = settings.challenge_config()
     moment = time.time() if now is None else now
     for _ in range(CODE_DRAWS):
-        challenge = open_challenge(
-            config,
-            tenant=store.tenant_id,
-            code=generate_code(config.code),
-            virtual_number=settings.virtual_number,
-            now=moment,
+        challenge = draft(
+            settings,
+            store.tenant_id,
             order_id=order_id,
             checkout_id=checkout_id,
             expected_phone=expected_phone,
+            now=moment,
         )
         if await store.create(challenge):
             return challenge
     raise CodeSpaceExhausted
+
+
+def draft(
+    settings: TenantSettings,
+    tenant_id: str,
+    *,
+    order_id: str | None,
+    checkout_id: str | None,
+    expected_phone: str | None,
+    now: float,
+) -> Challenge:
+    """A new PENDING challenge with a freshly drawn code, not stored yet."""
+    config = settings.challenge_config()
+    return open_challenge(
+        config,
+        tenant=tenant_id,
+        code=generate_code(config.code),
+        virtual_number=settings.virtual_number,
+        now=now,
+        order_id=order_id,
+        checkout_id=checkout_id,
+        expected_phone=expected_phone,
+    )
 
 
 class RenewOutcome(StrEnum):

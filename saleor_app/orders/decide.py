@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 from saleor_app.context import AppContext
-from saleor_app.core.challenge_config import open_challenge
-from saleor_app.core.codes import generate_code
 from saleor_app.core.model import Challenge, ChallengeStatus
 from saleor_app.core.risk import RiskAssessment, RiskDecision, RiskInput, RiskRules, assess
 from saleor_app.engine.challenges import (
     CODE_DRAWS,
     CodeSpaceExhausted,
     NoVirtualNumber,
+    draft,
     find,
     open_for,
 )
@@ -24,7 +22,7 @@ from saleor_app.jobs.queue import enqueue
 from saleor_app.orders.decision_jobs import METADATA_PREFIX, decision_jobs, problem_job
 from saleor_app.orders.facts import History, Purchase
 from saleor_app.orders.views import TenantGone, generation, with_view
-from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore
+from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore, audit_entry
 from saleor_app.store.decisions import CODE_TAKEN, WRITTEN, ChallengeWrite, DecisionWrite, write
 from saleor_app.store.orders import (
     RETENTION_SECONDS,
@@ -136,7 +134,10 @@ async def _write_decision(
     customer = History(ctx.store.client, tenant_id).keys(purchase)
     now = time.time()
     for _ in range(CODE_DRAWS):
-        challenge = _draft(settings, tenant_id, purchase, checkout_id, now) if fresh else earlier
+        challenge = earlier
+        if fresh:
+            challenge = draft(settings, tenant_id, order_id=purchase.id, checkout_id=checkout_id,
+                              expected_phone=purchase.phone, now=now)
         record = OrderRecord(
             order_id=purchase.id,
             number=str(order.get("number") or ""),
@@ -165,7 +166,7 @@ async def _write_decision(
             outbox_channel=OUTBOX_CHANNEL,
             tenant_id=tenant_id,
             jobs=[*problems, *decision_jobs(tenant_id, record, challenge)],
-            challenge=_challenge_write(store, challenge, now) if fresh and challenge else None,
+            challenge=_challenge_write(store, challenge) if fresh and challenge else None,
         )
         written = await write(ctx.store.client, generation(view), decided)
         if written != CODE_TAKEN:
@@ -186,26 +187,9 @@ async def _write_decision(
     return record
 
 
-def _draft(
-    settings: TenantSettings, tenant_id: str, purchase: Purchase, checkout_id: Any, now: float
-) -> Challenge:
-    """A new PENDING challenge for the order's phone (stored with the decision)."""
-    config = settings.challenge_config()
-    return open_challenge(
-        config,
-        tenant=tenant_id,
-        code=generate_code(config.code),
-        virtual_number=settings.virtual_number,
-        now=now,
-        order_id=purchase.id,
-        checkout_id=checkout_id,
-        expected_phone=purchase.phone,
-    )
-
-
-def _challenge_write(store: ChallengeStore, challenge: Challenge, now: float) -> ChallengeWrite:
+def _challenge_write(store: ChallengeStore, challenge: Challenge) -> ChallengeWrite:
     keys, args = store.create_call(challenge)
-    entry = json.dumps({"at": now, "challenge": challenge.id, "event": "CREATED"})
+    entry = audit_entry(challenge.id, "CREATED")
     return ChallengeWrite(keys, args, store.key("audit"), entry, AUDIT_LENGTH)
 
 

@@ -248,7 +248,8 @@ def _scripts_for(redis: Commands) -> dict[str, Any]:
     return scripts
 
 
-def _audit_entry(challenge_id: str, event: str, **details: Any) -> str:
+def audit_entry(challenge_id: str, event: str, **details: Any) -> str:
+    """One JSON line of a tenant's audit trail."""
     entry = {"at": time.time(), "challenge": challenge_id, "event": event}
     entry.update({k: v for k, v in details.items() if v is not None})
     return json.dumps(entry)
@@ -431,6 +432,6 @@ class ChallengeStore:
     async def _audit(self, challenge_id: str, event: str, **details: Any) -> None:
         key = self.key("audit")
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, _audit_entry(challenge_id, event, **details))
+            pipe.lpush(key, audit_entry(challenge_id, event, **details))
             pipe.ltrim(key, 0, AUDIT_LENGTH - 1)
             await pipe.execute()
