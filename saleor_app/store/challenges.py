@@ -166,13 +166,13 @@ return 'CHANGED'
 """
 
 # KEYS: 1 hash, 2 deadlines, 3 code index of the number
-# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 (unused), 5 max renewals, 6 prefix
+# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 max renewals, 5 code-index prefix
 _RENEW = """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'v', 'r')
 if s[1] ~= 'PENDING' and s[1] ~= 'EXPIRED' then return s[1] or 'MISSING' end
-if tonumber(s[4] or '0') >= tonumber(ARGV[5]) then return 'LIMIT' end
+if tonumber(s[4] or '0') >= tonumber(ARGV[4]) then return 'LIMIT' end
 if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[1]) == 0 then return 'CODE_TAKEN' end
-redis.call('HDEL', ARGV[6] .. s[3], s[2])
+redis.call('HDEL', ARGV[5] .. s[3], s[2])
 redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000))
 redis.call('HINCRBY', KEYS[1], 'r', 1)
 redis.call('PERSIST', KEYS[1])
@@ -394,7 +394,6 @@ class ChallengeStore:
                 challenge.id,
                 code,
                 expires_ms,
-                _ms(RETENTION_SECONDS),
                 max_renewals,
                 self._code_prefix,
             ],
