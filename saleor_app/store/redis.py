@@ -13,6 +13,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from saleor_app.store.packing import hiredis_packing
+
 log = logging.getLogger(__name__)
 
 RedisClient = Redis | RedisCluster
@@ -82,7 +84,7 @@ async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
         description = f"embedded Valkey at {redis_url}, data in {embedded.data_dir}"
     else:
         description = f"Redis at {_without_password(redis_url)}"
-    client: RedisClient = Redis.from_url(redis_url, decode_responses=True)
+    client: RedisClient = hiredis_packing(Redis.from_url(redis_url, decode_responses=True))
     try:
         info = await client.info("cluster")
     except Exception:
