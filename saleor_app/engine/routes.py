@@ -44,11 +44,11 @@ async def inbound_sms(request: Request) -> Response:
         metric.labels(provider, "too_large").inc()
         return error_response(413, "BODY_TOO_LARGE", "request body is over 64 KiB")
     query = request.scope["query_string"].decode("latin-1")
+    path = request.scope["path"]
     inbound = InboundRequest(
         method=request.method,
-        public_url=ctx.settings.app_url + request.url.path + (f"?{query}" if query else ""),
+        public_url=ctx.settings.app_url + path + (f"?{query}" if query else ""),
         headers=request.headers,
-        query=list(request.query_params.multi_items()),
         body=body,
         content_type=request.headers.get("content-type", ""),
     )
@@ -90,16 +90,14 @@ async def _handle(
         log.warning("inbound sms for an unknown inbound URL", extra={"provider": provider})
         message = "no shop has this inbound URL"
         return _Answer("unknown_tenant", error_response(404, "UNKNOWN_INBOUND_URL", message))
-    settings = view.settings
-    if not settings.provider(provider).enabled:
+    if provider not in view.enabled_providers:
         if not fresh:
             return _Answer("disabled", retry=True)
         log.warning("inbound sms for a disabled provider", extra={"provider": provider})
         message = f"{provider} is not enabled for this shop"
         return _Answer("disabled", error_response(401, "PROVIDER_DISABLED", message))
     try:
-        secrets = settings.provider_secrets(view.tenant.inbound_secret)
-        sms = adapter.parse(inbound, secrets, time.time())
+        sms = adapter.parse(inbound, view.provider_secrets, time.time())
     except SignatureError as exc:
         if not fresh:
             return _Answer("bad_signature", retry=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,7 +17,6 @@ class InboundRequest:
     method: str
     public_url: str
     headers: Mapping[str, str]
-    query: Sequence[tuple[str, str]]
     body: bytes
     content_type: str
 

@@ -13,7 +13,10 @@ import hmac
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
+from saleor_app.core.challenge_config import ChallengeConfig
+from saleor_app.sms.base import ProviderSecrets
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_settings import TenantSettings, TenantSettingsRepository, settings_key
@@ -58,6 +61,21 @@ class TenantView:
     def generation_key(self) -> str:
         """KEYS[1] of a generation-checked script."""
         return generation_key(self.tenant.id)
+
+    @cached_property
+    def enabled_providers(self) -> frozenset[str]:
+        """The SMS providers this shop has switched on."""
+        return frozenset(name for name, one in self.settings.providers.items() if one.enabled)
+
+    @cached_property
+    def provider_secrets(self) -> ProviderSecrets:
+        """The inbound secrets of the enabled providers, worked out once per view."""
+        return self.settings.provider_secrets(self.tenant.inbound_secret)
+
+    @cached_property
+    def challenge_config(self) -> ChallengeConfig:
+        """The engine's view of these settings, worked out once per view."""
+        return self.settings.challenge_config()
 
 
 class TenantCache:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.datastructures import Headers
 
@@ -37,7 +37,6 @@ def inbound(
         method=method,
         public_url=url,
         headers=Headers(raw=raw_headers),
-        query=parse_qsl(urlsplit(url).query, keep_blank_values=True),
         body=body,
         content_type=content_type,
     )

@@ -100,7 +100,7 @@ def check(provider: str, request: InboundRequest) -> None:
 def build(
     method: str, url: str, body: bytes, content_type: str, extra: Mapping[str, str]
 ) -> InboundRequest:
-    return InboundRequest(method, url, dict(extra), [], body, content_type)
+    return InboundRequest(method, url, dict(extra), body, content_type)
 
 
 @st.composite

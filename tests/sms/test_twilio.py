@@ -188,6 +188,6 @@ def test_secrets_repr_hides_values() -> None:
 @pytest.mark.parametrize("url", ["http://[::1", "https://h:99999/p", "not a url"])
 def test_odd_public_urls_fail_closed(url: str) -> None:
     headers = {"X-Twilio-Signature": "x"}
-    request = InboundRequest("POST", url, headers, [], form(PARAMS), FORM)
+    request = InboundRequest("POST", url, headers, form(PARAMS), FORM)
     with pytest.raises(SignatureError):
         adapter.parse(request, SECRETS, NOW)
