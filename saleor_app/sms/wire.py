@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from saleor_app.sms.base import InboundRequest, MalformedRequest, SignatureError
 
@@ -41,6 +41,22 @@ def is_json(request: InboundRequest) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
+def parse_form(data: bytes, fallback: str | None = None) -> Pairs:
+    """Decode `application/x-www-form-urlencoded` bytes, keeping order, repeats and blanks.
+
+    Text is UTF-8; with a `fallback` encoding, text that is not UTF-8 is read in that one."""
+    text = _decode(data, fallback)
+    pairs: Pairs = []
+    for field in text.split("&"):
+        if not field:
+            continue
+        if len(pairs) >= MAX_FIELDS:
+            raise MalformedRequest("too many form fields")
+        name, _, value = field.partition("=")
+        pairs.append((_unquote(name, fallback), _unquote(value, fallback)))
+    return pairs
+
+
 def _decode(raw: bytes, fallback: str | None) -> str:
     try:
         return raw.decode("utf-8")
@@ -50,22 +66,16 @@ def _decode(raw: bytes, fallback: str | None) -> str:
         return raw.decode(fallback, errors="replace")
 
 
-def parse_form(data: bytes, fallback: str | None = None) -> Pairs:
-    """Decode `application/x-www-form-urlencoded` bytes, keeping order, repeats and blanks."""
-    pairs: Pairs = []
-    for field in data.split(b"&"):
-        if not field:
-            continue
-        if len(pairs) >= MAX_FIELDS:
-            raise MalformedRequest("too many form fields")
-        name, _, value = field.partition(b"=")
-        pairs.append(
-            (
-                _decode(unquote_to_bytes(name.replace(b"+", b" ")), fallback),
-                _decode(unquote_to_bytes(value.replace(b"+", b" ")), fallback),
-            )
-        )
-    return pairs
+def _unquote(text: str, fallback: str | None) -> str:
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        if fallback is None:
+            raise MalformedRequest("form data is not valid UTF-8") from None
+        return unquote(text, encoding=fallback, errors="replace")
 
 
 def url_query(request: InboundRequest, fallback: str | None = None) -> Pairs:
