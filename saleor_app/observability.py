@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from functools import lru_cache
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -20,10 +21,14 @@ _SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorizat
 class JsonFormatter(logging.Formatter):
     """One JSON object a line; fields named like secrets are redacted."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "time": f"{self._timestamp(int(record.created))}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -32,16 +37,33 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             entry["request_id"] = request_id
         for key, value in vars(record).items():
-            if key in _STANDARD_ATTRS or key.startswith("_"):
-                continue
-            entry[key] = "[redacted]" if any(w in key.lower() for w in _SECRET_WORDS) else value
+            if key not in _STANDARD_ATTRS and key[0] != "_":
+                entry[key] = "[redacted]" if _is_secret(key) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
+    def _timestamp(self, second: int) -> str:
+        """UTC date and time of `second`, formatted once per second."""
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return self._stamp
+
+
+@lru_cache(maxsize=1024)
+def _is_secret(field: str) -> bool:
+    lowered = field.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
 
 def configure_logging(level: str) -> None:
-    """Send JSON lines to stderr at `level`."""
+    """Send JSON lines to stderr at `level`; records skip the caller, thread and process
+    lookups (the logging HOWTO's optimisations), which the JSON lines never show."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

@@ -8,8 +8,8 @@ returned E.164 strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
@@ -37,12 +37,22 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
 
 @dataclass(frozen=True)
 class PhoneFacts:
-    """What the risk rules and the records need of one phone, from a single reading."""
+    """What the risk rules and the records need of one phone, from a single reading; the line
+    type and the mask are worked out when first asked for."""
 
     e164: str
     region: str | None
-    line_type: str
-    masked: str
+    number: PhoneNumber = field(repr=False, compare=False)
+
+    @cached_property
+    def line_type(self) -> str:
+        """libphonenumber's line type name (see `line_type`)."""
+        return _TYPE_NAMES.get(phonenumbers.number_type(self.number), "UNKNOWN")
+
+    @cached_property
+    def masked(self) -> str:
+        """The number as `mask_phone` shows it."""
+        return _masked(self.number)
 
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -52,12 +62,7 @@ def phone_facts(raw: str, default_region: str | None = None) -> PhoneFacts | Non
     if number is None:
         return None
     region = phonenumbers.region_code_for_number(number)
-    return PhoneFacts(
-        e164=_e164(number),
-        region=region if region and region != "ZZ" else None,
-        line_type=_TYPE_NAMES.get(phonenumbers.number_type(number), "UNKNOWN"),
-        masked=_masked(number),
-    )
+    return PhoneFacts(_e164(number), region if region and region != "ZZ" else None, number)
 
 
 def _normalized(raw: str, default_region: str | None) -> PhoneNumber | None:
