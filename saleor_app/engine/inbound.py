@@ -59,7 +59,7 @@ async def receive_sms(
     )
     outcome = InboundOutcome(received.outcome, received.challenge_id)
     if received.outcome != STALE:
-        _log(tenant_id, sms, facts.masked if facts else "unreadable", received)
+        _log(tenant_id, sms, facts.masked_e164 if facts else "unreadable", received)
     return outcome
 
 

@@ -11,6 +11,7 @@ from saleor_app.core.phones import (
     line_type,
     mask_phone,
     normalize_phone,
+    phone_facts,
     region_of,
     same_country,
 )
@@ -160,3 +161,17 @@ def test_mask_phone_never_raises_nor_leaks(raw: str) -> None:
     masked = mask_phone(raw)
     if not raw.startswith("+"):
         assert sum(char.isdigit() for char in masked) <= 2
+
+
+@given(st.sampled_from(REGIONS), st.sampled_from(TYPES))
+def test_log_mask_shows_the_country_code_and_last_two_digits_only(region: str, kind: int) -> None:
+    number = phonenumbers.example_number_for_type(region, kind)
+    if number is None or number.country_code is None:
+        return
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    facts = phone_facts(e164)
+    assert facts is not None
+    masked = facts.masked_e164
+    assert masked.startswith(f"+{number.country_code}")
+    assert national_digits_shown(masked, number.country_code) == e164[-2:]
+    assert len(masked) == len(e164)
