@@ -11,18 +11,18 @@ outside the alphabet, punctuation) is a hard boundary, so "ABCD12345" yields not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 from saleor_app.core.alphabet import CodeAlphabet, alphabet_chars, fold_text
 from saleor_app.core.spec import CodeSpec
 
 MAX_CANDIDATES = 16
 MAX_GAP = 3
-JOINERS = frozenset(" -\t\u2010\u2011\u2012\u2013\u2014\u2212")
+JOINERS = " -\t\u2010\u2011\u2012\u2013\u2014\u2212"
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     text: str
     position: int
     joins_previous: bool
@@ -57,26 +57,24 @@ def extract_candidates(text: str, spec: CodeSpec) -> list[str]:
 
 
 def _tokens(folded: str, alphabet: CodeAlphabet, keyword: str) -> list[_Token]:
-    chars = frozenset(alphabet_chars(alphabet))
-    cuts = _keyword_cuts(folded, keyword)
+    cuts = sorted(_keyword_cuts(folded, keyword))
     tokens: list[_Token] = []
     previous_end = 0
-    index = 0
-    while index < len(folded):
-        if folded[index] not in chars:
-            index += 1
-            continue
-        end = index + 1
-        while end < len(folded) and folded[end] in chars and end not in cuts:
-            end += 1
-        gap = folded[previous_end:index]
-        glued = bool(tokens) and not gap
-        joins = glued or (
-            bool(tokens) and len(gap) <= MAX_GAP and all(char in JOINERS for char in gap)
-        )
-        tokens.append(_Token(folded[index:end], index, joins, glued))
-        previous_end = index = end
+    for run in _runs(alphabet).finditer(folded):
+        start, stop = run.span()
+        for end in [cut for cut in cuts if start < cut < stop] + [stop]:
+            gap = folded[previous_end:start]
+            glued = bool(tokens) and not gap
+            joins = glued or (bool(tokens) and len(gap) <= MAX_GAP and not gap.strip(JOINERS))
+            tokens.append(_Token(folded[start:end], start, joins, glued))
+            previous_end = start = end
     return tokens
+
+
+@cache
+def _runs(alphabet: CodeAlphabet) -> re.Pattern[str]:
+    """Maximal runs of the alphabet's characters."""
+    return re.compile(f"[{re.escape(alphabet_chars(alphabet))}]+")
 
 
 def _keyword_cuts(folded: str, keyword: str) -> frozenset[int]:

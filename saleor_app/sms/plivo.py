@@ -57,7 +57,7 @@ def signing_string(method: str, url: str, query: Pairs, body: Pairs) -> str:
 def compute_signature(auth_token: str, base: str, nonce: str) -> str:
     """base64(HMAC-SHA256(auth token, base + "." + nonce))."""
     message = f"{base}.{nonce}".encode()
-    digest = hmac.new(auth_token.encode("utf-8"), message, "sha256").digest()
+    digest = hmac.digest(auth_token.encode("utf-8"), message, "sha256")
     return base64.b64encode(digest).decode("ascii")
 
 

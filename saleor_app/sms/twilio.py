@@ -46,7 +46,7 @@ def signing_string(url: str, params: Pairs) -> str:
 def compute_signature(key: str, url: str, params: Pairs, algorithm: str = "HMAC_SHA1") -> str:
     """Twilio's signature for `url` and the POST `params`."""
     message = signing_string(url, params).encode("utf-8")
-    digest = hmac.new(key.encode("utf-8"), message, _ALGORITHMS[algorithm]).digest()
+    digest = hmac.digest(key.encode("utf-8"), message, _ALGORITHMS[algorithm])
     return base64.b64encode(digest).decode("ascii")
 
 
