@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from saleor_app.observability import Metrics, request_id_var
+from saleor_app.observability import Metrics, labelled, request_id_var
 
 log = logging.getLogger("saleor_app.http")
 
@@ -93,8 +93,8 @@ class RequestContextMiddleware:
         finally:
             route = _route_name(scope)
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(route, str(status)).inc()
-            self.metrics.request_seconds.labels(route).observe(elapsed)
+            labelled(self.metrics.requests, route, str(status)).inc()
+            labelled(self.metrics.request_seconds, route).observe(elapsed)
             if status >= 400 or not scope.get("state", {}).get(LOGGED_BY_HANDLER):
                 log.log(
                     logging.WARNING if status >= 400 else logging.INFO,

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -108,3 +109,9 @@ class Metrics:
             ["job", "outcome"],
             registry=self.registry,
         )
+
+
+@lru_cache(maxsize=4096)
+def labelled(metric: MetricWrapperBase, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once per distinct set of labels."""
+    return metric.labels(*labels)

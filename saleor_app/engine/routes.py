@@ -13,6 +13,7 @@ from starlette.routing import Route
 from saleor_app.context import AppContext
 from saleor_app.engine.inbound import receive_sms
 from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
+from saleor_app.observability import labelled
 from saleor_app.sms import (
     ADAPTERS,
     Acknowledgement,
@@ -41,7 +42,7 @@ async def inbound_sms(request: Request) -> Response:
     try:
         body = await read_body(request, MAX_SMS_BODY_BYTES)
     except BodyTooLarge:
-        metric.labels(provider, "too_large").inc()
+        labelled(metric, provider, "too_large").inc()
         return error_response(413, "BODY_TOO_LARGE", "request body is over 64 KiB")
     query = request.scope["query_string"].decode("latin-1")
     path = request.scope["path"]
@@ -58,10 +59,10 @@ async def inbound_sms(request: Request) -> Response:
         if answer.retry:
             answer = await _handle(ctx, adapter, tenant_key, inbound, fresh=True)
     except (RedisError, OSError):
-        metric.labels(provider, "store_unavailable").inc()
+        labelled(metric, provider, "store_unavailable").inc()
         log.exception("store unavailable for inbound sms", extra={"provider": provider})
         return error_response(503, "STORE_UNAVAILABLE", "try again later")
-    metric.labels(provider, answer.label).inc()
+    labelled(metric, provider, answer.label).inc()
     if answer.logged:
         setattr(request.state, LOGGED_BY_HANDLER, True)
     return answer.response if answer.response else _acknowledge(adapter.acknowledgement)

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from saleor_app.context import AppContext
 from saleor_app.http_utils import BodyTooLarge, error_response, read_body
+from saleor_app.observability import labelled
 from saleor_app.saleor.manifest import build_manifest
 from saleor_app.saleor.register import register
 from saleor_app.saleor.webhook_verifier import WebhookRefused
@@ -51,24 +52,24 @@ def webhook_endpoint(webhook: SaleorWebhook) -> Callable[[Request], Awaitable[Re
         try:
             body = await read_body(request, ctx.settings.max_body_bytes)
         except BodyTooLarge:
-            ctx.metrics.webhooks.labels(event, "too_large").inc()
+            labelled(ctx.metrics.webhooks, event, "too_large").inc()
             return error_response(413, "BODY_TOO_LARGE", "webhook body is over the limit")
         try:
             verified = await ctx.verifier.verify(request.headers, body, webhook.event)
             await webhook.handler(verified, ctx)
         except WebhookRefused as refused:
-            ctx.metrics.webhooks.labels(event, refused.code.lower()).inc()
+            labelled(ctx.metrics.webhooks, event, refused.code.lower()).inc()
             log.warning("webhook refused", extra={"event": event, "reason": refused.code})
             return error_response(refused.status, refused.code, refused.message)
         except (KeyError, TypeError, ValueError, AttributeError):
-            ctx.metrics.webhooks.labels(event, "malformed_payload").inc()
+            labelled(ctx.metrics.webhooks, event, "malformed_payload").inc()
             log.exception("signed webhook payload has an unexpected shape", extra={"event": event})
             return error_response(400, "MALFORMED_PAYLOAD", "payload has an unexpected shape")
         except (RedisError, Stale):
-            ctx.metrics.webhooks.labels(event, "store_unavailable").inc()
+            labelled(ctx.metrics.webhooks, event, "store_unavailable").inc()
             log.exception("store unavailable while handling webhook", extra={"event": event})
             return error_response(503, "STORE_UNAVAILABLE", "try again later")
-        ctx.metrics.webhooks.labels(event, "accepted").inc()
+        labelled(ctx.metrics.webhooks, event, "accepted").inc()
         return JSONResponse({"ok": True})
 
     return endpoint
