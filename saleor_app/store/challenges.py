@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redis.asyncio import Redis
+
 from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
 from saleor_app.core.phones import region_of
+from saleor_app.store.batching import BatchedScript
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
@@ -240,10 +243,13 @@ _SOURCES = {
 
 
 def _scripts_for(redis: Commands) -> dict[str, Any]:
-    """The Lua scripts registered once per client."""
+    """The Lua scripts registered once per client; on a plain (not cluster) client, inbound
+    SMS arriving together share one pipeline (see store.batching)."""
     scripts = _SCRIPTS.get(redis)
     if scripts is None:
         scripts = {name: redis.register_script(src) for name, src in _SOURCES.items()}
+        if isinstance(redis, Redis):
+            scripts["receive"] = BatchedScript(redis, scripts["receive"])
         _SCRIPTS[redis] = scripts
     return scripts
 
