@@ -21,6 +21,12 @@ MAX_BATCH = 128
 _Call = tuple[Sequence[Any], Sequence[Any], "asyncio.Future[Any]"]
 
 
+def batched(client: Any, script: AsyncScript) -> Any:
+    """`script`, batched when `client` is a plain Redis client (a cluster pipeline would split
+    the burst by node anyway)."""
+    return BatchedScript(client, script) if isinstance(client, Redis) else script
+
+
 class BatchedScript:
     """Called like redis-py's registered script: `await batched(keys=[...], args=[...])`."""
 

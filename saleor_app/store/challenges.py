@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
 from saleor_app.core.phones import region_of
-from saleor_app.store.batching import BatchedScript
+from saleor_app.store.batching import batched
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
@@ -248,8 +246,7 @@ def _scripts_for(redis: Commands) -> dict[str, Any]:
     scripts = _SCRIPTS.get(redis)
     if scripts is None:
         scripts = {name: redis.register_script(src) for name, src in _SOURCES.items()}
-        if isinstance(redis, Redis):
-            scripts["receive"] = BatchedScript(redis, scripts["receive"])
+        scripts["receive"] = batched(redis, scripts["receive"])
         _SCRIPTS[redis] = scripts
     return scripts
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from saleor_app.store.batching import batched
 from saleor_app.store.challenges import _CREATE
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
@@ -127,9 +128,11 @@ _SCRIPTS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDicti
 
 
 def _scripts(redis: Commands) -> tuple[Any, Any]:
+    """The gather and write scripts of a client; decisions made together share pipelines."""
     scripts = _SCRIPTS.get(redis)
     if scripts is None:
-        scripts = _SCRIPTS[redis] = (redis.register_script(_GATHER), redis.register_script(_WRITE))
+        gather_facts, write_decision = (redis.register_script(s) for s in (_GATHER, _WRITE))
+        scripts = _SCRIPTS[redis] = (batched(redis, gather_facts), batched(redis, write_decision))
     return scripts
 
 
