@@ -101,7 +101,8 @@ def create_app(
                 yield
 
     app = Starlette(
-        routes=[*saleor_routes(), *inbound_routes(), *operation_routes(), *admin_routes()]
+        # Matched in order: the provider and Saleor webhooks, the busiest paths, come first.
+        routes=[*inbound_routes(), *saleor_routes(), *operation_routes(), *admin_routes()]
         + storefront_routes()
         + (demo_routes() if demo else []),
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],

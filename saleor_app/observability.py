@@ -17,6 +17,7 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 _SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorization")
+_ENCODE = json.JSONEncoder(default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,7 +43,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = "[redacted]" if _is_secret(key) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODE(entry)
 
     def _timestamp(self, second: int) -> str:
         """UTC date and time of `second`, formatted once per second."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 from typing import NamedTuple
 
 from saleor_app.core.alphabet import CodeAlphabet, alphabet_chars, fold_text
@@ -36,22 +37,19 @@ def extract_candidates(text: str, spec: CodeSpec) -> list[str]:
     keyword = fold_text(spec.keyword)
     tokens = _tokens(fold_text(text), spec.alphabet, keyword)
     found: list[tuple[tuple[bool, int, bool, int], str]] = []
+    length = spec.length
     for start, first in enumerate(tokens):
-        total, parts, pieces = 0, 0, []
-        for index in range(start, len(tokens)):
-            token = tokens[index]
-            if index > start and not token.joins_previous:
+        total, parts, pieces = len(first.text), 1, [first.text]
+        for token in islice(tokens, start + 1, None):
+            if total >= length or not token.joins_previous:
                 break
             total += len(token.text)
-            parts += 0 if index > start and token.glued else 1
+            parts += 0 if token.glued else 1
             pieces.append(token.text)
-            if total >= spec.length:
-                break
-        if total == spec.length:
+        if total == length:
             code = "".join(pieces)
-            has_digit = any(char.isdigit() for char in code)
             starts_with_keyword = bool(keyword) and first.text == keyword
-            found.append(((starts_with_keyword, parts, not has_digit, first.position), code))
+            found.append(((starts_with_keyword, parts, code.isalpha(), first.position), code))
     ranked = [code for _, code in sorted(found)]
     return list(dict.fromkeys(ranked))[:MAX_CANDIDATES]
 
