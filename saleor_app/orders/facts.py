@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from saleor_app.core.email_domains import email_domain, is_disposable
@@ -34,6 +35,13 @@ class Purchase:
     shipping_country: str | None
     shipping_address: str | None
     phone_facts: PhoneFacts | None = None
+
+    @cached_property
+    def subjects(self) -> dict[str, str]:
+        """Digests of the e-mail, phone and shipping address (the ones given), by kind: what
+        velocity is counted on."""
+        subjects = {"email": self.email, "phone": self.phone, "address": self.shipping_address}
+        return {kind: _digest(value) for kind, value in subjects.items() if value}
 
     @classmethod
     def from_order(cls, order: dict[str, Any]) -> Purchase:
@@ -84,14 +92,6 @@ class History:
     def _key(self, *parts: str) -> str:
         return tenant_key(self._tenant, "hist", *parts)
 
-    def _subjects(self, purchase: Purchase) -> dict[str, str]:
-        subjects = {
-            "email": purchase.email,
-            "phone": purchase.phone,
-            "address": purchase.shipping_address,
-        }
-        return {kind: _digest(value) for kind, value in subjects.items() if value}
-
     def keys(self, purchase: Purchase) -> FactKeys:
         """The counters and marks a purchase's facts are read from."""
         customer = purchase.user_id or purchase.email or ""
@@ -99,7 +99,7 @@ class History:
         return FactKeys(
             customer=self._key("cust", _digest(customer)),
             verified_phone=self._key("verified", _digest(phone)) if phone else None,
-            velocity=[self._key("vel", kind, d) for kind, d in self._subjects(purchase).items()],
+            velocity=[self._key("vel", kind, d) for kind, d in purchase.subjects.items()],
         )
 
     async def facts(
@@ -114,7 +114,7 @@ class History:
         )
         if not gathered.first:
             return None
-        return risk_input(purchase, gathered, list(self._subjects(purchase)))
+        return risk_input(purchase, gathered, list(purchase.subjects))
 
     async def remember_verified_phone(self, phone: str, days: int, sender_line: str | None) -> None:
         """Mark a phone as verified by SMS for `days` (returning shoppers are not asked again)."""
