@@ -1,8 +1,10 @@
-"""Group commit for a hot Lua script: calls made in one event-loop turn share one pipeline.
+"""Group commit for a hot Lua script: under load, calls share pipelines.
 
-Each script still runs atomically on its own; only the client's per-call cost (pool lock,
-readiness check, send, wake-up), which in redis-py's asyncio client is several times the cost
-of the script itself, is paid once per burst instead of once per call.
+A call made while none is in flight goes at once, on its own (no added latency when idle).
+Calls made while others are in flight wait for the end of the event-loop turn and go together in
+one pipeline. Each script still runs atomically on its own; only the client's per-call cost (pool
+lock, readiness check, send, wake-up), which in redis-py's asyncio client is several times the
+cost of the script itself, is paid once per burst instead of once per call.
 """
 
 from __future__ import annotations
@@ -35,10 +37,19 @@ class BatchedScript:
         self._script = script
         self._pending: list[_Call] = []
         self._sending: set[asyncio.Task[None]] = set()
-        self.pipelines_sent = 0
+        self._in_flight = 0
+        self.round_trips = 0
         self.calls_sent = 0
 
     async def __call__(self, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        if not self._in_flight:
+            self._in_flight += 1
+            self.round_trips += 1
+            self.calls_sent += 1
+            try:
+                return await self._script(keys=keys, args=args)
+            finally:
+                self._in_flight -= 1
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((keys, args, future))
@@ -56,8 +67,15 @@ class BatchedScript:
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, batch: list[_Call]) -> None:
-        self.pipelines_sent += 1
+        self._in_flight += 1
+        self.round_trips += 1
         self.calls_sent += len(batch)
+        try:
+            await self._send_batch(batch)
+        finally:
+            self._in_flight -= 1
+
+    async def _send_batch(self, batch: list[_Call]) -> None:
         if len(batch) == 1:
             keys, args, future = batch[0]
             await self._settle(future, self._script(keys=keys, args=args))

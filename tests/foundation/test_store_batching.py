@@ -1,4 +1,4 @@
-"""Script calls made together share one pipeline, and each caller still gets its own answer."""
+"""Under load, script calls share pipelines; each caller still gets its own answer."""
 
 from __future__ import annotations
 
@@ -31,18 +31,25 @@ def with_script(url: str, act: Callable[[Redis, BatchedScript], Awaitable[Any]])
     return asyncio.run(run())
 
 
-def test_calls_made_together_share_one_pipeline_and_keep_their_own_answers(
-    clean_redis: str,
-) -> None:
+def test_a_call_made_when_idle_goes_at_once_on_its_own(clean_redis: str) -> None:
+    async def act(client: Redis, batched: BatchedScript) -> Any:
+        first = await batched(keys=["{t}:count"], args=["ok", "1"])
+        second = await batched(keys=["{t}:count"], args=["ok", "2"])
+        return [first, second], batched.round_trips
+
+    assert with_script(clean_redis, act) == ([["ok", "1"], ["ok", "2"]], 2)
+
+
+def test_calls_made_while_one_is_in_flight_share_one_pipeline(clean_redis: str) -> None:
     async def act(client: Redis, batched: BatchedScript) -> Any:
         answers = await asyncio.gather(
             *(batched(keys=["{t}:count"], args=["ok", str(i)]) for i in range(40))
         )
-        return answers, batched.pipelines_sent, await client.get("{t}:count")
+        return answers, batched.round_trips, await client.get("{t}:count")
 
-    answers, pipelines, count = with_script(clean_redis, act)
+    answers, round_trips, count = with_script(clean_redis, act)
     assert answers == [["ok", str(i)] for i in range(40)]
-    assert (pipelines, count) == (1, "40"), "one pipeline, and every script ran once"
+    assert (round_trips, count) == (2, "40"), "the first at once, 39 in one pipeline, each once"
 
 
 def test_a_burst_beyond_the_limit_is_split_into_several_pipelines(clean_redis: str) -> None:
@@ -51,9 +58,10 @@ def test_a_burst_beyond_the_limit_is_split_into_several_pipelines(clean_redis: s
         answers = await asyncio.gather(
             *(batched(keys=["{t}:count"], args=["ok", str(i)]) for i in range(calls))
         )
-        return len(answers), batched.pipelines_sent, await client.get("{t}:count")
+        return len(answers), batched.round_trips, await client.get("{t}:count")
 
-    assert with_script(clean_redis, act) == (MAX_BATCH * 2 + 1, 3, str(MAX_BATCH * 2 + 1))
+    calls = MAX_BATCH * 2 + 1
+    assert with_script(clean_redis, act) == (calls, 3, str(calls)), "1 at once, 2 full pipelines"
 
 
 def test_a_failing_script_fails_only_its_own_caller(clean_redis: str) -> None:
@@ -96,20 +104,22 @@ def test_every_caller_of_a_pipeline_that_cannot_reach_the_store_gets_the_error()
 @pytest.mark.parametrize("others", [0, 2])
 def test_a_caller_that_gives_up_while_queued_breaks_nothing(clean_redis: str, others: int) -> None:
     async def act(client: Redis, batched: BatchedScript) -> Any:
-        tasks = [
+        in_flight = asyncio.ensure_future(batched(keys=["{t}:count"], args=["ok", "first"]))
+        await asyncio.sleep(0)
+        queued = [
             asyncio.ensure_future(batched(keys=["{t}:count"], args=["ok", str(i)]))
             for i in range(others + 1)
         ]
         await asyncio.sleep(0)
-        tasks[0].cancel()
-        answers = await asyncio.gather(*tasks[1:])
+        queued[0].cancel()
+        answers = await asyncio.gather(in_flight, *queued[1:])
         for _ in range(200):
             count = await client.get("{t}:count")
-            if count == str(others + 1):
+            if count == str(others + 2):
                 break
             await asyncio.sleep(0.01)
-        return tasks[0].cancelled(), answers, count
+        return queued[0].cancelled(), answers, count
 
     cancelled, answers, count = with_script(clean_redis, act)
-    assert cancelled and answers == [["ok", str(i)] for i in range(1, others + 1)]
-    assert count == str(others + 1), "the queued call was sent all the same, once"
+    assert cancelled and answers == [["ok", "first"]] + [["ok", str(i)] for i in range(1, others + 1)]
+    assert count == str(others + 2), "the queued call was sent all the same, once"
