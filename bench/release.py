@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bench.load import Connection
+from bench.load import Connection, collector_paused
 from bench.rig import Rig
 from bench.servers import ServerProcess
 from bench.sms import twilio_request
@@ -86,21 +86,22 @@ async def sms_to_confirm(rig: Rig, app: ServerProcess, count: int, warmup: int) 
     answers: list[float] = []
     connection = await Connection.open(app.port)
     try:
-        for index, (order_id, challenge_id) in enumerate(held):
-            challenge = await store.get(challenge_id)
-            assert challenge is not None
-            request = twilio_request(app, path, challenge)
-            sent = time.perf_counter()
-            status, _ = await connection.exchange(request)
-            answered = time.perf_counter()
-            if status != 200:
-                raise RuntimeError(f"inbound SMS answered {status}")
-            arrived_at = await until(lambda o=order_id: o in rig.clock.arrivals, limit=10)
-            arrived = rig.clock.arrivals.get(order_id, arrived_at)
-            if index >= warmup:
-                latencies.append(arrived - sent)
-                answers.append(answered - sent)
-            await quiet(rig, 0.15)
+        with collector_paused():
+            for index, (order_id, challenge_id) in enumerate(held):
+                challenge = await store.get(challenge_id)
+                assert challenge is not None
+                request = twilio_request(app, path, challenge)
+                sent = time.perf_counter()
+                status, _ = await connection.exchange(request)
+                answered = time.perf_counter()
+                if status != 200:
+                    raise RuntimeError(f"inbound SMS answered {status}")
+                arrived_at = await until(lambda o=order_id: o in rig.clock.arrivals, limit=10)
+                arrived = rig.clock.arrivals.get(order_id, arrived_at)
+                if index >= warmup:
+                    latencies.append(arrived - sent)
+                    answers.append(answered - sent)
+                await quiet(rig, 0.15)
     finally:
         connection.close()
     confirms: dict[str, int] = {}
