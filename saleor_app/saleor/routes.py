@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from saleor_app.context import AppContext
-from saleor_app.http_utils import BodyTooLarge, error_response, read_body
+from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
 from saleor_app.observability import labelled
 from saleor_app.saleor.manifest import build_manifest
 from saleor_app.saleor.register import register
@@ -56,7 +56,7 @@ def webhook_endpoint(webhook: SaleorWebhook) -> Callable[[Request], Awaitable[Re
             return error_response(413, "BODY_TOO_LARGE", "webhook body is over the limit")
         try:
             verified = await ctx.verifier.verify(request.headers, body, webhook.event)
-            await webhook.handler(verified, ctx)
+            logged = await webhook.handler(verified, ctx)
         except WebhookRefused as refused:
             labelled(ctx.metrics.webhooks, event, refused.code.lower()).inc()
             log.warning("webhook refused", extra={"event": event, "reason": refused.code})
@@ -70,6 +70,8 @@ def webhook_endpoint(webhook: SaleorWebhook) -> Callable[[Request], Awaitable[Re
             log.exception("store unavailable while handling webhook", extra={"event": event})
             return error_response(503, "STORE_UNAVAILABLE", "try again later")
         labelled(ctx.metrics.webhooks, event, "accepted").inc()
+        if logged:
+            setattr(request.state, LOGGED_BY_HANDLER, True)
         return JSONResponse({"ok": True})
 
     return endpoint

@@ -102,6 +102,21 @@ async def test_duplicated_webhooks_make_one_challenge(shop: Shop) -> None:
     assert decided.challenge_id == await store.id_for("by-order", order["id"])
 
 
+async def test_a_decided_order_logs_one_line_and_a_duplicate_its_request_line(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    order = shop.saleor.add_order(**RISKY)
+    (first,) = await shop.saleor.send_event("ORDER_CREATED", order)
+    (again,) = await shop.saleor.send_event("ORDER_CREATED", order)
+    assert first.status_code == again.status_code == 200
+    decided = [r for r in caplog.records if r.getMessage() == "order decided"]
+    assert [(r.order, r.decision) for r in decided] == [(order["id"], "CHALLENGE")]
+    requests = [r for r in caplog.records if r.getMessage() == "request"
+                and getattr(r, "route", "") == "/api/webhooks/order-created"]
+    assert len(requests) == 1, "only the duplicate, which decided nothing, logs a request line"
+
+
 async def test_sms_from_another_number_does_not_release(twilio_shop: Shop) -> None:
     shop = twilio_shop
     order = await create_order(shop, **RISKY)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from saleor_app.context import AppContext
     from saleor_app.saleor.webhook_verifier import VerifiedWebhook
 
-Handler = Callable[["VerifiedWebhook", "AppContext"], Awaitable[None]]
+Handler = Callable[["VerifiedWebhook", "AppContext"], Awaitable[bool | None]]
+"""Handles one verified delivery; True when it logged its own line for it."""
 
 
 @dataclass(frozen=True)

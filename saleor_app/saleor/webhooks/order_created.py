@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from saleor_app.saleor.webhook_verifier import VerifiedWebhook
 
 
-async def handle_order_created(webhook: VerifiedWebhook, ctx: AppContext) -> None:
-    """Decide the order (duplicates are ignored)."""
-    await decide_order(ctx, webhook.tenant, payload_object(webhook, "order"))
+async def handle_order_created(webhook: VerifiedWebhook, ctx: AppContext) -> bool:
+    """Decide the order (duplicates are ignored); a decision logs its own line."""
+    return await decide_order(ctx, webhook.tenant, payload_object(webhook, "order")) is not None
 
 
 ORDER_CREATED = SaleorWebhook("order_created", "ORDER_CREATED", handle_order_created)
