@@ -89,6 +89,41 @@ class Connection:
         self.writer.close()
 
 
+ROUNDS = 3
+"""A comparison alternates baseline and app this many times and pools each side's rounds, so a
+drift in the machine's speed during the run weighs on both sides alike."""
+
+
+def pooled(results: Sequence[Result]) -> Result:
+    """One result for several rounds of the same load: requests, time and latencies summed."""
+    total = Result()
+    for part in results:
+        total.sent += part.sent
+        total.elapsed += part.elapsed
+        total.latencies += part.latencies
+        total.errors += part.errors
+        total.timed_out = total.timed_out or part.timed_out
+        for status, count in part.statuses.items():
+            total.statuses[status] = total.statuses.get(status, 0) + count
+    return total
+
+
+async def alternating(
+    base_port: int, base_requests: Sequence[bytes], app_port: int, app_requests: Sequence[bytes],
+    concurrency: int, time_limit: float,
+) -> tuple[Result, Result]:
+    """Closed loops on the baseline and the app in turn, ROUNDS times, each given its share of
+    the requests and of the time limit; (app, baseline) pooled."""
+    app_rounds: list[Result] = []
+    base_rounds: list[Result] = []
+    for index in range(ROUNDS):
+        base_rounds.append(await closed_loop(
+            base_port, base_requests[index::ROUNDS], concurrency, time_limit / ROUNDS))
+        app_rounds.append(await closed_loop(
+            app_port, app_requests[index::ROUNDS], concurrency, time_limit / ROUNDS))
+    return pooled(app_rounds), pooled(base_rounds)
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No garbage collection in the load generator while it measures: a full collection of the

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.load import Result, build_request, closed_loop
+from bench.load import Result, alternating, build_request, closed_loop
 from bench.rig import Rig
 from bench.servers import ServerProcess
 from bench.table import Row, ms, per_s, ratio, yes_no
@@ -63,7 +63,8 @@ async def compare(
     app_items: list[tuple[dict[str, str], bytes]], warm_items: list[tuple[dict[str, str], bytes]],
     load: Load, cycle_app: bool,
 ) -> tuple[Result, Result]:
-    """Warm both up, then baseline and app in turn with the same client and concurrency."""
+    """Warm both up, then baseline and app in turn (ROUNDS times) with the same client and
+    concurrency."""
     base_requests = serialise(baseline, path, app_items)
     base_requests = (base_requests * (load.baseline_requests // len(base_requests) + 1))[
         : load.baseline_requests]
@@ -72,9 +73,8 @@ async def compare(
         app_requests = (app_requests * (load.requests // len(app_requests) + 1))[: load.requests]
     await closed_loop(baseline.port, serialise(baseline, path, warm_items), load.concurrency, 30)
     await closed_loop(app.port, serialise(app, path, warm_items), load.concurrency, 30)
-    base = await closed_loop(baseline.port, base_requests, load.concurrency, load.time_limit)
-    measured = await closed_loop(app.port, app_requests, load.concurrency, load.time_limit)
-    return measured, base
+    return await alternating(baseline.port, base_requests, app.port, app_requests,
+                             load.concurrency, load.time_limit)
 
 
 def throughput_rows(name: str, measured: Result, base: Result, goal: float | None,
