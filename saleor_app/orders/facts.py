@@ -13,6 +13,7 @@ from saleor_app.core.risk import RiskInput, RiskRules
 from saleor_app.store.decisions import FactKeys, Gathered, gather
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
+from saleor_app.store.tenants import set_if_installed
 
 Generation = tuple[str, str]
 """A tenant view's generation key and token, as the store scripts check them."""
@@ -117,10 +118,10 @@ class History:
         return risk_input(purchase, gathered, list(purchase.subjects))
 
     async def remember_verified_phone(self, phone: str, days: int, sender_line: str | None) -> None:
-        """Mark a phone as verified by SMS for `days` (returning shoppers are not asked again)."""
-        await self._redis.set(
-            self._key("verified", _digest(phone)), sender_line or "mobile", ex=days * 86400
-        )
+        """Mark a phone as verified by SMS for `days` (returning shoppers are not asked again);
+        nothing once the tenant is uninstalled."""
+        key, line = self._key("verified", _digest(phone)), sender_line or "mobile"
+        await set_if_installed(self._redis, self._tenant, key, line, days * 86400)
 
 
 def risk_input(purchase: Purchase, gathered: Gathered, subjects: list[str]) -> RiskInput:

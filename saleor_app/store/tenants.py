@@ -66,6 +66,22 @@ def new_generation() -> str:
     return secrets.token_hex(8)
 
 
+_SET_IF_INSTALLED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+
+
+async def set_if_installed(
+    redis: Commands, tenant_id: str, key: str, value: str, seconds: int
+) -> bool:
+    """SET `key` for `seconds`, unless the tenant is uninstalled (its auth record, which an
+    uninstall deletes first, is checked in the same atomic step); whether it was written."""
+    written = await redis.eval(_SET_IF_INSTALLED, 2, auth_key(tenant_id), key, value, seconds)
+    return bool(written)
+
+
 class TenantRepository:
     """Reads and writes tenants in the store."""
 
