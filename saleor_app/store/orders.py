@@ -9,9 +9,21 @@ from enum import StrEnum
 from typing import Any
 
 from saleor_app.store.keys import tenant_key
-from saleor_app.store.redis import Commands
+from saleor_app.store.redis import Commands, RedisError
+from saleor_app.store.tenants import auth_key
 
 RETENTION_SECONDS = 90 * 24 * 3600
+CAS_ATTEMPTS = 20
+"""Reads and conditional writes tried by one state change before it gives up."""
+
+# KEYS: 1 the record, 2 the tenant's auth record (an uninstall deletes it first)
+# ARGV: 1 the record as read, 2 the record to write, 3 retention seconds
+_REPLACE_IF_UNCHANGED = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'GONE' end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'CHANGED' end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 'SET'
+"""
 
 
 class Decision(StrEnum):
@@ -105,14 +117,26 @@ class OrderRepository:
         return OrderRecord.from_json(raw) if raw else None
 
     async def set_state(self, order_id: str, state: OrderState, event: str) -> OrderRecord | None:
-        """Move an order to a new state and note why in its history."""
-        record = await self.get(order_id)
-        if record is None:
-            return None
-        entry = {"at": time.time(), "state": state.value, "event": event}
-        updated = replace(record, state=state, history=[*record.history, entry])
-        await self._redis.set(self.key(order_id), updated.to_json(), ex=RETENTION_SECONDS)
-        return updated
+        """Move an order to a new state and note why in its history; None when there is no
+        record, or the shop was uninstalled. Concurrent changes are each kept: the record is
+        written only if it is still the one read (else read again, at most CAS_ATTEMPTS times)."""
+        key = self.key(order_id)
+        for _ in range(CAS_ATTEMPTS):
+            raw = await self._redis.get(key)
+            if raw is None:
+                return None
+            record = OrderRecord.from_json(raw)
+            entry = {"at": time.time(), "state": state.value, "event": event}
+            updated = replace(record, state=state, history=[*record.history, entry])
+            answer = await self._redis.eval(
+                _REPLACE_IF_UNCHANGED, 2, key, auth_key(self.tenant_id),
+                raw, updated.to_json(), RETENTION_SECONDS,
+            )
+            if answer == "SET":
+                return updated
+            if answer == "GONE":
+                return None
+        raise RedisError(f"order record {order_id} kept changing")
 
     async def recent(self, limit: int = 100, offset: int = 0) -> list[OrderRecord]:
         """The latest decided orders, newest first."""
