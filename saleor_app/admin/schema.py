@@ -19,11 +19,11 @@ from saleor_app.admin.views import challenge_view, order_view, when
 from saleor_app.context import AppContext
 from saleor_app.core.model import Challenge
 from saleor_app.jobs.dead_letter import dead_letters
-from saleor_app.orders.actions import FINAL_STATES, approve_order, reject_order
+from saleor_app.orders.actions import approve_order, reject_order
 from saleor_app.orders.channels import ChannelStatus, channel_statuses, disable_auto_confirm
 from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
 from saleor_app.store.challenges import AUDIT_LENGTH
-from saleor_app.store.orders import OrderRecord, OrderRepository
+from saleor_app.store.orders import FINAL_STATES, OrderRecord, OrderRepository
 from saleor_app.store.tenant_settings import TenantSettings
 from saleor_app.store.tenants import Tenant
 

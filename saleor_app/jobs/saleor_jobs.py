@@ -10,7 +10,7 @@ from saleor_app.context import AppContext
 from saleor_app.jobs.dead_letter import bury
 from saleor_app.jobs.queue import enqueue
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
-from saleor_app.store.orders import OrderRepository, OrderState
+from saleor_app.store.orders import FINAL_STATES, OrderRepository, OrderState
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,13 @@ def _first_error(payload: dict[str, Any]) -> dict[str, Any] | None:
 async def confirm_order(
     ctx: dict[str, Any], *, tenant_id: str, order_id: str, note: str = ""
 ) -> None:
-    """orderConfirm exactly once: a retry first asks Saleor whether it already happened."""
+    """orderConfirm exactly once: a job queued again after the order settled does nothing, and
+    a retry first asks Saleor whether it already happened."""
 
     async def work(app: AppContext, saleor: SaleorClient) -> None:
         orders = OrderRepository(app.store.client, tenant_id)
+        if await _already_settled(orders, order_id, "confirm_order"):
+            return
         job = ctx.get("job")
         if job is not None and job.attempts > 1:
             status = (await saleor.query("order_status", {"id": order_id}))["order"]
@@ -93,6 +96,17 @@ async def confirm_order(
         raise SaleorRefused(f"orderConfirm: {error.get('code')}: {error.get('message')}")
 
     await _run(ctx, "confirm_order", tenant_id, work, order_id=order_id)
+
+
+async def _already_settled(orders: OrderRepository, order_id: str, job: str) -> bool:
+    """True when the order's record is final, so a late duplicate job must not call Saleor."""
+    record = await orders.get(order_id)
+    if record is None or record.state not in FINAL_STATES:
+        return False
+    log.info("job skipped: order already settled",
+             extra={"job": job, "tenant": orders.tenant_id, "order": order_id,
+                    "state": record.state.value})
+    return True
 
 
 async def _settled(
@@ -118,6 +132,8 @@ async def cancel_order(
 
     async def work(app: AppContext, saleor: SaleorClient) -> None:
         orders = OrderRepository(app.store.client, tenant_id)
+        if await _already_settled(orders, order_id, "cancel_order"):
+            return
         job = ctx.get("job")
         if job is not None and job.attempts > 1:
             status = (await saleor.query("order_status", {"id": order_id}))["order"]

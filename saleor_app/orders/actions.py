@@ -8,11 +8,9 @@ from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import add_note_later
-from saleor_app.store.orders import OrderRecord, OrderRepository, OrderState
+from saleor_app.store.orders import FINAL_STATES, OrderRecord, OrderRepository, OrderState
 from saleor_app.store.tenant_settings import ExpiryPolicy
 from saleor_app.store.tenants import Tenant
-
-FINAL_STATES = (OrderState.CONFIRMED, OrderState.CANCELLED, OrderState.CLOSED)
 
 
 async def approve_order(

@@ -45,6 +45,9 @@ class OrderState(StrEnum):
     CLOSED = "CLOSED"
 
 
+FINAL_STATES = (OrderState.CONFIRMED, OrderState.CANCELLED, OrderState.CLOSED)
+
+
 @dataclass(frozen=True)
 class OrderRecord:
     """One order the app decided (risk reasons are merchant-only: never show shoppers)."""

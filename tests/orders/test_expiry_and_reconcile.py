@@ -16,8 +16,10 @@ import pytest
 from saleor_app.app import open_context
 from saleor_app.context import AppContext
 from saleor_app.jobs.periodic import expire_due, reconcile
+from saleor_app.jobs.queue import enqueue
 from saleor_app.observability import Metrics
 from saleor_app.store.orders import OrderState
+from saleor_app.store.redis import QUEUE_HASH_TAG
 from tests.orders.test_hold_and_release import (
     CALM,
     RISKY,
@@ -75,6 +77,29 @@ async def test_reconciliation_finds_an_order_whose_webhook_never_came(shop: Shop
     await wait_for(lambda: saleor.order(calm["id"])["status"] == "UNFULFILLED")
     assert (await record(shop, risky["id"])).state is OrderState.HELD
     assert len(confirms(saleor, calm["id"])) == 1
+
+
+@pytest.mark.parametrize("job", ["confirm_order", "cancel_order"])
+async def test_a_release_queued_again_after_the_order_settled_calls_saleor_no_more(
+    shop: Shop, job: str
+) -> None:
+    """Reconciliation can read CONFIRMING just before the release job ends and queue it again."""
+    saleor = shop.saleor
+    order = await create_order(shop, **CALM)
+    await wait_for(lambda: _confirmed(shop, order["id"]))
+    tenant = await shop.tenant()
+    key = f"late:{tenant.id}:{order['id']}"
+    async with side_context(shop) as ctx:
+        assert await enqueue(ctx.queue, job, key=key, tenant_id=tenant.id, order_id=order["id"])
+        await wait_for(lambda: _job_done(ctx, key))
+    assert len(confirms(saleor, order["id"])) == 1
+    assert saleor.calls("orderCancel") == []
+    assert (await record(shop, order["id"])).state is OrderState.CONFIRMED
+
+
+async def _job_done(ctx: AppContext, key: str) -> bool:
+    job = await ctx.queue.job(QUEUE_HASH_TAG + key)
+    return job is not None and job.status.value == "complete"
 
 
 async def test_reconciliation_skips_channels_that_cannot_hold(shop: Shop) -> None:
