@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -67,7 +67,7 @@ class Challenge:
 
     def to_dict(self) -> dict[str, str]:
         """Flat str→str mapping for a Redis hash; None becomes ""."""
-        return {key: _to_text(value) for key, value in asdict(self).items()}
+        return {name: _to_text(getattr(self, name)) for name in _CHALLENGE_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> Challenge:
@@ -81,6 +81,9 @@ class Challenge:
                 continue
             values[field.name] = _FROM_TEXT[field.name](raw)
         return cls(**values)
+
+
+_CHALLENGE_FIELDS = tuple(field.name for field in fields(Challenge))
 
 
 def _to_text(value: object) -> str:
