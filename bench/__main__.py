@@ -135,8 +135,15 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
             step("(c) ORDER_CREATED")
             rows += await webhooks.order_created_throughput(rig, app, bare, bare_get,
                                                          scale.order_created)
+            step("(c) the same ORDER_CREATED steps alone")
+            with rig.server("order_created_steps_only") as steps:
+                rows += await webhooks.order_created_steps_only(rig, steps, bare_get,
+                                                                scale.order_created)
             step("(b) inbound SMS")
             rows += await sms.inbound(rig, app, bare_get, scale.inbound, scale.open_seconds)
+            step("(b) the same SMS steps alone")
+            with rig.server("sms_steps_only") as steps:
+                rows += await sms.steps_only(rig, steps, bare_get, scale.inbound)
             app_rss = (app_idle, app.rss(), bare_idle, max(bare.rss(), bare_get.rss()))
 
         step(f"(b) matching at {scale.match_large:,} vs {scale.match_small:,} pending")

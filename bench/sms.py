@@ -95,6 +95,26 @@ async def verified_count(rig: Rig, made: list[Challenge]) -> int:
     return sum(1 for c in found if c is not None and c.status.value == "VERIFIED")
 
 
+async def steps_only(rig: Rig, steps: ServerProcess, baseline: ServerProcess,
+                     load: Load) -> list[Row]:
+    """The required steps alone (targets.sms_steps_only) vs the one-GET baseline, as below."""
+    path = rig.inbound_path("twilio")
+    made = await pending(rig, 5_000_000, load.warmup + load.requests)
+    requests = [twilio_request(steps, path, c) for c in made]
+    base_requests = [twilio_request(baseline, path, c) for c in made[load.warmup:]]
+    base_requests = (base_requests * (load.baseline_requests // len(base_requests) + 1))[
+        : load.baseline_requests]
+    await closed_loop(steps.port, requests[: load.warmup], load.concurrency, 30)
+    measured, base = await alternating(baseline.port, base_requests, steps.port,
+                                       requests[load.warmup:], load.concurrency, load.time_limit)
+    name = "(b) the same SMS steps alone: bare Starlette endpoint, no middleware (report)"
+    rows = throughput_rows(name, measured, base, None)[:1]
+    verified = await verified_count(rig, made[load.warmup:])
+    rows.append(Row(name, "challenges verified by the run", f"{verified}",
+                    goal=f"{measured.completed}", met=yes_no(verified == measured.completed)))
+    return rows
+
+
 async def inbound(rig: Rig, app: ServerProcess, baseline: ServerProcess, load: Load,
                   open_seconds: float) -> list[Row]:
     """Closed-loop throughput vs the one-GET baseline, then 500 req/s open loop on both."""

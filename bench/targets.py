@@ -6,13 +6,19 @@ differs. Settings come from the environment, as in production.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from saleor_app.context import AppContext
 
 BASELINE_KEY = "bench:baseline"
 
@@ -49,3 +55,69 @@ def baseline_redis_get() -> Starlette:
         return Response(value or "", media_type="text/plain")
 
     return Starlette(routes=[Route("/{path:path}", get, methods=["GET", "POST"])])
+
+
+
+def sms_steps_only() -> Starlette:
+    """The steps issue 3 requires of a Twilio SMS (signature, form, sender, code, one store
+    script, one log line), with the app's own functions, in a bare endpoint like the baselines."""
+    from saleor_app.engine.inbound import receive_sms
+    from saleor_app.sms import ADAPTERS, InboundRequest
+
+    twilio = ADAPTERS["twilio"]
+
+    async def sms(ctx: AppContext, request: Request, body: bytes) -> Response:
+        view = await ctx.tenant_cache.by_inbound_key(request.path_params["key"])
+        assert view is not None
+        inbound = InboundRequest(
+            method="POST", public_url=ctx.settings.app_url + request.scope["path"],
+            headers=request.headers, body=body,
+            content_type=request.headers.get("content-type", ""))
+        await receive_sms(ctx, view, twilio.parse(inbound, view.provider_secrets, 0.0))
+        return Response(twilio.acknowledgement.body, media_type="text/xml")
+
+    return _steps_only("/api/sms/twilio/{key}", sms)
+
+
+def order_created_steps_only() -> Starlette:
+    """The steps issue 4 requires of ORDER_CREATED (tenant, signature, recipient, decision with
+    its two store scripts, one log line), with the app's own functions, in a bare endpoint."""
+    from saleor_app.saleor.webhooks import WEBHOOKS
+
+    (webhook,) = (hook for hook in WEBHOOKS if hook.event == "ORDER_CREATED")
+
+    async def order_created(ctx: AppContext, request: Request, body: bytes) -> Response:
+        verified = await ctx.verifier.verify(request.headers, body, webhook.event)
+        await webhook.handler(verified, ctx)
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    return _steps_only(webhook.path, order_created)
+
+
+def _steps_only(
+    path: str, handle: Callable[[AppContext, Request, bytes], Awaitable[Response]]
+) -> Starlette:
+    """A bare Starlette app serving `handle` on the app's services: no middleware, metrics,
+    body limits or error handling. Its gap to the app is the app's own HTTP plumbing."""
+    from saleor_app.app import open_context
+    from saleor_app.config import load_settings
+    from saleor_app.observability import Metrics, configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    opened: list[AppContext] = []
+
+    async def endpoint(request: Request) -> Response:
+        return await handle(opened[0], request, await request.body())
+
+    async def ready(request: Request) -> Response:
+        return Response(b"ok", media_type="text/plain")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_context(settings, Metrics()) as ctx:
+            opened.append(ctx)
+            yield
+
+    return Starlette(routes=[Route(path, endpoint, methods=["POST"]), Route("/", ready)],
+                     lifespan=lifespan)

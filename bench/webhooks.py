@@ -128,11 +128,33 @@ async def order_created_throughput(rig: Rig, app: ServerProcess, bare: ServerPro
     rows[0] = replace(rows[0], metric=rows[0].metric + ", vs bare Redis GET endpoint")
     rows.insert(1, Row(name, "throughput vs bare 200 endpoint", per_s(measured.rate),
                        per_s(ok.rate), ratio(measured.rate, ok.rate), "(report)"))
+    rows.append(decisions_row(name, decisions, measured.completed))
+    return rows
+
+
+def decisions_row(name: str, decisions: Counter[str], completed: int) -> Row:
+    """How the app decided the orders of a run; met when every answered order was decided."""
     summary = ", ".join(f"{k} {v}" for k, v in sorted(decisions.items()))
-    rows.append(Row(name, "decisions recorded in the store", summary or "none",
-                    goal=f"{measured.completed} decided",
-                    met=yes_no(sum(v for k, v in decisions.items() if k != "missing")
-                               == measured.completed)))
+    made = sum(v for k, v in decisions.items() if k != "missing")
+    return Row(name, "decisions recorded in the store", summary or "none",
+               goal=f"{completed} decided", met=yes_no(made == completed))
+
+
+async def order_created_steps_only(rig: Rig, steps: ServerProcess, bare_get: ServerProcess,
+                                   load: Load) -> list[Row]:
+    """The required ORDER_CREATED steps alone (targets.order_created_steps_only) vs the
+    one-GET baseline, on new orders of their own."""
+    first = 500_000
+    orders = [new_order(rig, first + i, risky=i % 2 == 1)
+              for i in range(load.requests + load.warmup)]
+    items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
+    path = "/api/webhooks/order-created"
+    measured, base = await compare(steps, bare_get, path, items[load.warmup:],
+                                   items[: load.warmup], load, cycle_app=False)
+    name = "(c) the same ORDER_CREATED steps alone: bare Starlette endpoint, no middleware (report)"
+    rows = throughput_rows(name, measured, base, None)[:1]
+    decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
+    rows.append(decisions_row(name, decisions, measured.completed))
     return rows
 
 
