@@ -30,9 +30,22 @@ def generate_code(spec: CodeSpec) -> str:
     refuses fewer than 32 characters."""
     chars = alphabet_chars(spec.alphabet)
     while True:
-        code = "".join(secrets.choice(chars) for _ in range(spec.length))
+        code = _uniform_string(chars, spec.length)
         if spec.keyword or not is_carrier_keyword(code):
             return code
+
+
+def _uniform_string(chars: str, length: int) -> str:
+    """`length` independent uniform draws from `chars`: the base-len(chars) digits of one
+    uniform number below len(chars) ** length (one call to the OS's randomness, not one per
+    character)."""
+    base = len(chars)
+    value = secrets.randbelow(base**length)
+    drawn = []
+    for _ in range(length):
+        value, digit = divmod(value, base)
+        drawn.append(chars[digit])
+    return "".join(drawn)
 
 
 def normalize_code(text: str) -> str:
