@@ -82,6 +82,14 @@ class RenewOutcome(StrEnum):
     MISSING = "MISSING"
 
 
+_RENEW_OUTCOMES = {
+    "RENEWED": RenewOutcome.RENEWED,
+    "LIMIT": RenewOutcome.LIMIT,
+    "MISSING": RenewOutcome.MISSING,
+    "GONE": RenewOutcome.MISSING,
+}
+
+
 @dataclass(frozen=True)
 class Renewal:
     """A renewal's outcome and the challenge as it now stands."""
@@ -105,9 +113,7 @@ async def renew(
         )
         if result == "CODE_TAKEN":
             continue
-        outcome = {"RENEWED": RenewOutcome.RENEWED, "LIMIT": RenewOutcome.LIMIT}.get(
-            result, RenewOutcome.FINAL
-        )
+        outcome = _RENEW_OUTCOMES.get(result, RenewOutcome.FINAL)
         return Renewal(outcome, await store.get(challenge_id))
     raise CodeSpaceExhausted
 

@@ -18,7 +18,7 @@ from saleor_app.store.keys import tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
-from saleor_app.store.tenants import generation_key
+from saleor_app.store.tenants import auth_key, generation_key
 
 RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
@@ -153,9 +153,20 @@ end
 return {'WRONG_CODE', id}
 """
 
-# KEYS: 1 hash, 2 deadlines
-# ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status, 5 retention ms
-_FINISH = """
+# Changes below write nothing once the tenant's auth record is gone (an uninstall deletes it
+# first, then every key of the tenant): a late job cannot leave keys behind.
+_INSTALLED_CHECK = """
+if redis.call('EXISTS', KEYS[3]) == 0 then return 'GONE' end
+"""
+_AUDIT = """
+redis.call('LPUSH', KEYS[4], ARGV[6])
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[7]) - 1)
+"""
+
+# KEYS: 1 hash, 2 deadlines, 3 auth record, 4 audit
+# ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status, 5 retention ms, 6 audit entry,
+#       7 audit length
+_FINISH = _INSTALLED_CHECK + """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'e', 'v')
 if s[1] ~= 'PENDING' then return s[1] or 'MISSING' end
 if ARGV[4] == 'EXPIRED' and tonumber(ARGV[2]) < tonumber(s[3]) * 1000 then return 'PENDING' end
@@ -163,22 +174,34 @@ redis.call('HSET', KEYS[1], 's', ARGV[4])
 redis.call('HDEL', ARGV[3] .. s[4], s[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(s[3]) * 1000) + tonumber(ARGV[5]))
+""" + _AUDIT + """
 return 'CHANGED'
 """
 
-# KEYS: 1 hash, 2 deadlines, 3 code index of the number
-# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 max renewals, 5 code-index prefix
-_RENEW = """
+# KEYS: 1 hash, 2 deadlines, 3 auth record, 4 audit, 5 code index of the number
+# ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 max renewals, 5 code-index prefix,
+#       6 audit entry, 7 audit length
+_RENEW = _INSTALLED_CHECK + """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'v', 'r')
 if s[1] ~= 'PENDING' and s[1] ~= 'EXPIRED' then return s[1] or 'MISSING' end
 if tonumber(s[4] or '0') >= tonumber(ARGV[4]) then return 'LIMIT' end
-if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[1]) == 0 then return 'CODE_TAKEN' end
+if redis.call('HSETNX', KEYS[5], ARGV[2], ARGV[1]) == 0 then return 'CODE_TAKEN' end
 redis.call('HDEL', ARGV[5] .. s[3], s[2])
 redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000))
 redis.call('HINCRBY', KEYS[1], 'r', 1)
 redis.call('PERSIST', KEYS[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+""" + _AUDIT + """
 return 'RENEWED'
+"""
+
+# KEYS: 1 hash, 2 order index, 3 auth record
+# ARGV: 1 order-id field of the hash, 2 order id, 3 order index field, 4 challenge id
+_LINK_ORDER = _INSTALLED_CHECK + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 'LINKED'
 """
 
 
@@ -237,6 +260,7 @@ _SOURCES = {
     "create": _CREATE,
     "finish": _FINISH,
     "renew": _RENEW,
+    "link_order": _LINK_ORDER,
 }
 
 
@@ -358,9 +382,11 @@ class ChallengeStore:
         return found
 
     async def link_order(self, challenge_id: str, order_id: str) -> None:
-        """Attach an order to a checkout's challenge."""
-        await self._redis.hset(self._hash(challenge_id), SHORT["order_id"], order_id)
-        await self._redis.hset(self.key("by-order"), _field(order_id), challenge_id)
+        """Attach an order to a checkout's challenge (while both exist)."""
+        await self._scripts["link_order"](
+            keys=[self._hash(challenge_id), self.key("by-order"), auth_key(self.tenant_id)],
+            args=[SHORT["order_id"], order_id, _field(order_id), challenge_id],
+        )
 
     async def finish(
         self,
@@ -374,13 +400,13 @@ class ChallengeStore:
         caller that changed it."""
         now_ms = _ms(now) if due_only else FOREVER_MS
         result: str = await self._scripts["finish"](
-            keys=[self._hash(challenge_id), self.key("deadlines")],
-            args=[challenge_id, now_ms, self._code_prefix, status.value, _ms(RETENTION_SECONDS)],
+            keys=[self._hash(challenge_id), self.key("deadlines"), *self._audit_keys()],
+            args=[
+                challenge_id, now_ms, self._code_prefix, status.value, _ms(RETENTION_SECONDS),
+                audit_entry(challenge_id, status.value, why=why or None), AUDIT_LENGTH,
+            ],
         )
-        if result != "CHANGED":
-            return False
-        await self._audit(challenge_id, status.value, why=why or None)
-        return True
+        return result == "CHANGED"
 
     async def renew(
         self, challenge: Challenge, code: str, now: float, ttl_seconds: int, max_renewals: int
@@ -391,6 +417,7 @@ class ChallengeStore:
             keys=[
                 self._hash(challenge.id),
                 self.key("deadlines"),
+                *self._audit_keys(),
                 self._code_index(challenge.virtual_number),
             ],
             args=[
@@ -399,10 +426,10 @@ class ChallengeStore:
                 expires_ms,
                 max_renewals,
                 self._code_prefix,
+                audit_entry(challenge.id, "RENEWED"),
+                AUDIT_LENGTH,
             ],
         )
-        if result == "RENEWED":
-            await self._audit(challenge.id, "RENEWED")
         return result
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
@@ -430,6 +457,10 @@ class ChallengeStore:
         """The latest audit entries, newest first."""
         entries: list[str] = await self._redis.lrange(self.key("audit"), 0, limit - 1)
         return [json.loads(entry) for entry in entries]
+
+    def _audit_keys(self) -> tuple[str, str]:
+        """The tenant's auth record (its existence means installed) and audit trail."""
+        return auth_key(self.tenant_id), self.key("audit")
 
     async def _audit(self, challenge_id: str, event: str, **details: Any) -> None:
         key = self.key("audit")
