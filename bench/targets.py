@@ -7,9 +7,10 @@ differs. Settings come from the environment, as in production.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -92,6 +93,33 @@ def order_created_steps_only() -> Starlette:
         return Response(b'{"ok":true}', media_type="application/json")
 
     return _steps_only(webhook.path, order_created)
+
+
+def order_created_floor() -> Starlette:
+    """The least any ORDER_CREATED decision can cost: the tenant, Saleor's RS256 check, the JSON
+    payload and two store round trips (where the app gathers facts and writes the decision),
+    with nothing decided in between."""
+    from saleor_app.saleor.signature import verify_webhook_signature
+    from saleor_app.store.batching import batched
+
+    scripts: dict[str, Any] = {}
+
+    async def floor(ctx: AppContext, request: Request, body: bytes) -> Response:
+        if not scripts:
+            client = ctx.store.client
+            scripts["gather"] = batched(client, client.register_script(
+                "return redis.call('GET', KEYS[1])"))
+            scripts["write"] = batched(client, client.register_script(
+                "redis.call('SET', KEYS[1], ARGV[1], 'EX', 60) return 1"))
+        view = await ctx.tenant_cache.by_api_url(request.headers["saleor-api-url"])
+        assert view is not None
+        verify_webhook_signature(request.headers["saleor-signature"], body, view.tenant.jwks)
+        key = "bench:floor:" + json.loads(body)["order"]["id"]
+        await scripts["gather"](keys=[key], args=[])
+        await scripts["write"](keys=[key], args=["decided"])
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    return _steps_only("/api/webhooks/order-created", floor)
 
 
 def _steps_only(

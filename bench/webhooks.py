@@ -140,21 +140,21 @@ def decisions_row(name: str, decisions: Counter[str], completed: int) -> Row:
                goal=f"{completed} decided", met=yes_no(made == completed))
 
 
-async def order_created_steps_only(rig: Rig, steps: ServerProcess, bare_get: ServerProcess,
-                                   load: Load) -> list[Row]:
-    """The required ORDER_CREATED steps alone (targets.order_created_steps_only) vs the
-    one-GET baseline, on new orders of their own."""
-    first = 500_000
+async def order_created_alone(rig: Rig, server: ServerProcess, bare_get: ServerProcess,
+                              load: Load, what: str, first: int) -> list[Row]:
+    """A bare endpoint (targets.order_created_steps_only or order_created_floor) vs the one-GET
+    baseline, on new orders of its own, numbered from `first`."""
     orders = [new_order(rig, first + i, risky=i % 2 == 1)
               for i in range(load.requests + load.warmup)]
     items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
     path = "/api/webhooks/order-created"
-    measured, base = await compare(steps, bare_get, path, items[load.warmup:],
+    measured, base = await compare(server, bare_get, path, items[load.warmup:],
                                    items[: load.warmup], load, cycle_app=False)
-    name = "(c) the same ORDER_CREATED steps alone: bare Starlette endpoint, no middleware (report)"
+    name = f"(c) {what}: bare Starlette endpoint, no middleware (report)"
     rows = throughput_rows(name, measured, base, None)[:1]
-    decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
-    rows.append(decisions_row(name, decisions, measured.completed))
+    if server.target == "order_created_steps_only":
+        decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
+        rows.append(decisions_row(name, decisions, measured.completed))
     return rows
 
 
