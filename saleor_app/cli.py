@@ -43,7 +43,8 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         access_log=False,
         log_config=None,
-        proxy_headers=False,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         server_header=False,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,13 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _split_patterns_of(value: object) -> object:
+    """A comma-separated environment value as a list (other values as they are)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class ConfigError(Exception):
@@ -30,6 +38,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     saleor_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     jwks_refresh_interval_seconds: float = Field(default=30.0, ge=0, le=3600)
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed;
+    empty: none, and the TCP peer is the client."""
 
     @field_validator("app_url")
     @classmethod
@@ -51,9 +62,21 @@ class Settings(BaseSettings):
     @field_validator("allowed_saleor_api_urls", mode="before")
     @classmethod
     def _split_patterns(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
+        return _split_patterns_of(value)
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        items = _split_patterns_of(value)
+        for item in items if isinstance(items, list) else []:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; list the proxies, e.g. "
+                    "10.0.0.0/8,127.0.0.1 (a '*' would let any client choose its address)"
+                ) from None
+        return items
 
     @field_validator("secret_key")
     @classmethod
