@@ -51,6 +51,8 @@ def serve(args: argparse.Namespace) -> None:
 
 def worker(args: argparse.Namespace) -> None:
     """Run background jobs only (to scale out)."""
+    from prometheus_client import start_http_server
+
     from saleor_app.app import open_context, running_worker
     from saleor_app.observability import Metrics
 
@@ -62,7 +64,10 @@ def worker(args: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        async with open_context(settings, Metrics()) as ctx, running_worker(ctx):
+        metrics = Metrics()
+        if args.metrics_port:
+            start_http_server(args.metrics_port, args.metrics_host, registry=metrics.registry)
+        async with open_context(settings, metrics) as ctx, running_worker(ctx):
             print(f"worker running on {ctx.store.description}", flush=True)
             await stop.wait()
 
@@ -112,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--demo", action="store_true", help="add a demo tenant and /demo")
     serve_cmd.set_defaults(run=serve)
     worker_cmd = commands.add_parser("worker", help="run background jobs only")
+    worker_cmd.add_argument("--metrics-port", type=int, default=0,
+                            help="serve Prometheus /metrics of the jobs on this port (0: off)")
+    worker_cmd.add_argument("--metrics-host", default="127.0.0.1",
+                            help="address the metrics port listens on")
     worker_cmd.set_defaults(run=worker)
     sms_cmd = commands.add_parser("simulate-sms", help="send a signed generic inbound SMS")
     sms_cmd.add_argument("--url", required=True, help="the app's base URL")

@@ -1,0 +1,63 @@
+"""A separate `worker` process (scaled out, no HTTP app) serves its jobs' Prometheus metrics
+when asked to."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+import redis.asyncio as aioredis
+
+from saleor_app.app import open_context
+from saleor_app.jobs.queue import enqueue
+from saleor_app.observability import Metrics
+from tests.orders.test_hold_and_release import notes
+from tests.support.app_server import SECRET_KEY, free_port
+from tests.support.shop import Shop, wait_for
+
+
+def start_worker(env: dict[str, str], metrics_port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "saleor_app.cli", "worker", "--metrics-port", str(metrics_port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def scrape(url: str) -> str:
+    try:
+        async with httpx.AsyncClient(timeout=2) as http:
+            answer = await http.get(url)
+    except httpx.HTTPError:
+        return ""
+    return answer.text if answer.status_code == 200 else ""
+
+
+async def test_a_worker_serves_the_metrics_of_the_jobs_it_ran(start_app, saleor) -> None:
+    app = start_app(with_worker=False)
+    installed = await saleor.install(f"{app.url}/api/manifest")
+    client = aioredis.Redis.from_url(app.settings.redis_url, decode_responses=True)
+    shop = Shop(saleor=saleor, app=app, installed=installed, redis=client)
+    tenant = await shop.tenant()
+    order = saleor.add_order()
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": app.settings.redis_url, "SECRET_KEY": SECRET_KEY,
+           "APP_URL": app.url, "DATA_DIR": str(app.settings.data_dir), "LOG_LEVEL": "WARNING"}
+    worker = start_worker(env, port)
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        await wait_for(lambda: scrape(url), timeout=20)
+        async with open_context(app.settings, Metrics()) as ctx:
+            await enqueue(ctx.queue, "add_order_note", key=f"note:{tenant.id}:{order['id']}:m",
+                          tenant_id=tenant.id, order_id=order["id"], message="from a worker")
+        await wait_for(lambda: notes(saleor, order["id"]) == ["from a worker"], timeout=20)
+        done = 'rotp_jobs_total{job="add_order_note",outcome="done"} 1.0'
+        await wait_for(lambda: _shows(url, done), timeout=10)
+    finally:
+        worker.terminate()
+        worker.wait(20)
+        await client.aclose()
+
+
+async def _shows(url: str, sample: str) -> bool:
+    return sample in await scrape(url)
