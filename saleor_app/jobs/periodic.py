@@ -15,6 +15,7 @@ from saleor_app.core.model import ChallengeStatus
 from saleor_app.engine.outcomes import challenge_changed
 from saleor_app.jobs.outbox import outbox_listener, relay_all
 from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.saleor_jobs import confirm_key
 from saleor_app.orders.channels import channel_statuses
 from saleor_app.orders.decide import decide_order
 from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
@@ -78,7 +79,7 @@ async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
                     await enqueue(
                         app.queue,
                         "confirm_order",
-                        key=f"confirm:{tenant.id}:{record.order_id}",
+                        key=confirm_key(tenant.id, record.order_id),
                         tenant_id=tenant.id,
                         order_id=record.order_id,
                     )

@@ -17,6 +17,17 @@ log = logging.getLogger(__name__)
 ALREADY_DECIDED = "INVALID"
 
 
+def confirm_key(tenant_id: str, order_id: str) -> str:
+    """The dedupe key of an order's confirmation, whichever path queues it: saq drops a second
+    one while the first is queued or running (and a later one finds the order settled)."""
+    return f"confirm:{tenant_id}:{order_id}"
+
+
+def cancel_key(tenant_id: str, order_id: str) -> str:
+    """The dedupe key of an order's cancellation, whichever path queues it."""
+    return f"cancel:{tenant_id}:{order_id}"
+
+
 async def _run(
     ctx: dict[str, Any],
     name: str,

@@ -7,7 +7,7 @@ import time
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.jobs.queue import enqueue
-from saleor_app.jobs.saleor_jobs import add_note_later
+from saleor_app.jobs.saleor_jobs import add_note_later, cancel_key, confirm_key
 from saleor_app.store.orders import FINAL_STATES, OrderRecord, OrderRepository, OrderState
 from saleor_app.store.tenant_settings import ExpiryPolicy
 from saleor_app.store.tenants import Tenant
@@ -27,7 +27,7 @@ async def approve_order(
     await enqueue(
         ctx.queue,
         "confirm_order",
-        key=f"confirm:{tenant.id}:{order_id}",
+        key=confirm_key(tenant.id, order_id),
         tenant_id=tenant.id,
         order_id=order_id,
         note=note,
@@ -55,7 +55,7 @@ async def reject_order(
         await enqueue(
             ctx.queue,
             "cancel_order",
-            key=f"cancel:{tenant.id}:{order_id}",
+            key=cancel_key(tenant.id, order_id),
             tenant_id=tenant.id,
             order_id=order_id,
             note=note,

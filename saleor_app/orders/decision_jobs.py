@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from saleor_app.core.model import Challenge
 from saleor_app.jobs.outbox import job_request
+from saleor_app.jobs.saleor_jobs import confirm_key
 from saleor_app.store.orders import Decision, OrderRecord
 
 METADATA_PREFIX = "reverse_otp."
@@ -30,7 +31,7 @@ def decision_jobs(tenant_id: str, record: OrderRecord, challenge: Challenge | No
     )
     if record.decision is Decision.ALLOW:
         follow = job_request(
-            "confirm_order", f"confirm:{tenant_id}:{order_id}", tenant_id=tenant_id,
+            "confirm_order", confirm_key(tenant_id, order_id), tenant_id=tenant_id,
             order_id=order_id,
         )
     else:

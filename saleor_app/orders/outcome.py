@@ -11,7 +11,7 @@ from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.core.phones import mask_phone
 from saleor_app.jobs.queue import enqueue
-from saleor_app.jobs.saleor_jobs import add_note_later
+from saleor_app.jobs.saleor_jobs import add_note_later, cancel_key, confirm_key
 from saleor_app.orders.decide import METADATA_PREFIX, rules_for
 from saleor_app.orders.facts import History
 from saleor_app.store.orders import OrderRepository, OrderState
@@ -65,7 +65,7 @@ async def apply_challenge_outcome(
         await enqueue(
             app.queue,
             "confirm_order",
-            key=f"confirm:{tenant_id}:{order_id}",
+            key=confirm_key(tenant_id, order_id),
             tenant_id=tenant_id,
             order_id=order_id,
             note=note,
@@ -89,7 +89,7 @@ async def apply_challenge_outcome(
         await enqueue(
             app.queue,
             "cancel_order",
-            key=f"cancel:{tenant_id}:{order_id}",
+            key=cancel_key(tenant_id, order_id),
             tenant_id=tenant_id,
             order_id=order_id,
             note=note,
