@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
-def _split_patterns_of(value: object) -> object:
+def _comma_list(value: object) -> object:
     """A comma-separated environment value as a list (other values as they are)."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -62,13 +62,15 @@ class Settings(BaseSettings):
     @field_validator("allowed_saleor_api_urls", mode="before")
     @classmethod
     def _split_patterns(cls, value: object) -> object:
-        return _split_patterns_of(value)
+        return _comma_list(value)
 
     @field_validator("forwarded_allow_ips", mode="before")
     @classmethod
     def _proxy_networks(cls, value: object) -> object:
-        items = _split_patterns_of(value)
-        for item in items if isinstance(items, list) else []:
+        items = _comma_list(value)
+        if not isinstance(items, list):
+            return items
+        for item in items:
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:

@@ -18,7 +18,7 @@ from saleor_app.store.keys import tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
-from saleor_app.store.tenants import auth_key, generation_key
+from saleor_app.store.tenants import auth_key, generation_key, installed_check
 
 RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
@@ -153,11 +153,8 @@ end
 return {'WRONG_CODE', id}
 """
 
-# Changes below write nothing once the tenant's auth record is gone (an uninstall deletes it
-# first, then every key of the tenant): a late job cannot leave keys behind.
-_INSTALLED_CHECK = """
-if redis.call('EXISTS', KEYS[3]) == 0 then return 'GONE' end
-"""
+# The changes below write nothing once the tenant is uninstalled (KEYS[3] is its auth record).
+_INSTALLED_CHECK = installed_check(3)
 _AUDIT = """
 redis.call('LPUSH', KEYS[4], ARGV[6])
 redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[7]) - 1)

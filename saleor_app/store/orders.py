@@ -10,7 +10,7 @@ from typing import Any
 
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands, RedisError
-from saleor_app.store.tenants import auth_key
+from saleor_app.store.tenants import auth_key, installed_check
 
 RETENTION_SECONDS = 90 * 24 * 3600
 CAS_ATTEMPTS = 20
@@ -18,8 +18,7 @@ CAS_ATTEMPTS = 20
 
 # KEYS: 1 the record, 2 the tenant's auth record (an uninstall deletes it first)
 # ARGV: 1 the record as read, 2 the record to write, 3 retention seconds
-_REPLACE_IF_UNCHANGED = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return 'GONE' end
+_REPLACE_IF_UNCHANGED = installed_check(2) + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'CHANGED' end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 'SET'

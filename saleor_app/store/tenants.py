@@ -66,8 +66,13 @@ def new_generation() -> str:
     return secrets.token_hex(8)
 
 
-_SET_IF_INSTALLED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+def installed_check(auth_key_index: int, gone: str = "'GONE'") -> str:
+    """Lua prologue of a script that writes nothing once its tenant is uninstalled (KEYS[i], the
+    auth record, is what an uninstall deletes first): it returns `gone` instead."""
+    return f"if redis.call('EXISTS', KEYS[{auth_key_index}]) == 0 then return {gone} end\n"
+
+
+_SET_IF_INSTALLED = installed_check(1, gone="0") + """
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 return 1
 """
