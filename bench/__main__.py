@@ -139,11 +139,12 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
             with rig.server("order_created_steps_only") as steps:
                 rows += await webhooks.order_created_alone(
                     rig, steps, bare_get, scale.order_created, "the same ORDER_CREATED steps "
-                    "alone", 500_000)
+                    "alone", 500_000, decides=True)
             with rig.server("order_created_floor") as floor:
                 rows += await webhooks.order_created_alone(
                     rig, floor, bare_get, scale.order_created, "floor of any ORDER_CREATED "
-                    "decision: tenant, RS256 check, JSON, two empty store round trips", 600_000)
+                    "decision: tenant, RS256 check, JSON, two empty store round trips", 600_000,
+                    decides=False)
             step("(b) inbound SMS")
             rows += await sms.inbound(rig, app, bare_get, scale.inbound, scale.open_seconds)
             step("(b) the same SMS steps alone")

@@ -77,7 +77,7 @@ def sms_steps_only() -> Starlette:
         await receive_sms(ctx, view, twilio.parse(inbound, view.provider_secrets, 0.0))
         return Response(twilio.acknowledgement.body, media_type="text/xml")
 
-    return _steps_only("/api/sms/twilio/{key}", sms)
+    return _bare_app("/api/sms/twilio/{key}", sms)
 
 
 def order_created_steps_only() -> Starlette:
@@ -92,7 +92,7 @@ def order_created_steps_only() -> Starlette:
         await webhook.handler(verified, ctx)
         return Response(b'{"ok":true}', media_type="application/json")
 
-    return _steps_only(webhook.path, order_created)
+    return _bare_app(webhook.path, order_created)
 
 
 def order_created_floor() -> Starlette:
@@ -119,14 +119,14 @@ def order_created_floor() -> Starlette:
         await scripts["write"](keys=[key], args=["decided"])
         return Response(b'{"ok":true}', media_type="application/json")
 
-    return _steps_only("/api/webhooks/order-created", floor)
+    return _bare_app("/api/webhooks/order-created", floor)
 
 
-def _steps_only(
+def _bare_app(
     path: str, handle: Callable[[AppContext, Request, bytes], Awaitable[Response]]
 ) -> Starlette:
-    """A bare Starlette app serving `handle` on the app's services: no middleware, metrics,
-    body limits or error handling. Its gap to the app is the app's own HTTP plumbing."""
+    """A bare Starlette app serving `handle` on the app's services, like the baselines: no
+    middleware, metrics, body limits or error handling."""
     from saleor_app.app import open_context
     from saleor_app.config import load_settings
     from saleor_app.observability import Metrics, configure_logging

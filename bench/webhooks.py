@@ -141,9 +141,9 @@ def decisions_row(name: str, decisions: Counter[str], completed: int) -> Row:
 
 
 async def order_created_alone(rig: Rig, server: ServerProcess, bare_get: ServerProcess,
-                              load: Load, what: str, first: int) -> list[Row]:
-    """A bare endpoint (targets.order_created_steps_only or order_created_floor) vs the one-GET
-    baseline, on new orders of its own, numbered from `first`."""
+                              load: Load, what: str, first: int, decides: bool) -> list[Row]:
+    """A bare endpoint (targets.order_created_steps_only, which `decides`, or
+    order_created_floor) vs the one-GET baseline, on new orders numbered from `first`."""
     orders = [new_order(rig, first + i, risky=i % 2 == 1)
               for i in range(load.requests + load.warmup)]
     items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
@@ -152,7 +152,7 @@ async def order_created_alone(rig: Rig, server: ServerProcess, bare_get: ServerP
                                    items[: load.warmup], load, cycle_app=False)
     name = f"(c) {what}: bare Starlette endpoint, no middleware (report)"
     rows = throughput_rows(name, measured, base, None)[:1]
-    if server.target == "order_created_steps_only":
+    if decides:
         decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
         rows.append(decisions_row(name, decisions, measured.completed))
     return rows
