@@ -39,7 +39,7 @@ from saleor_app.engine.challenges import open_for
 from saleor_app.store import challenges as challenge_store
 from saleor_app.store.challenges import ChallengeStore, Sms
 from saleor_app.store.tenant_settings import TenantSettings
-from saleor_app.store.tenants import generation_key
+from saleor_app.store.tenants import auth_key, generation_key
 
 OPEN_LOOP_RATE = 500.0
 P99_GOAL = 0.010
@@ -187,6 +187,7 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
     the store runs the previous one."""
     store = ChallengeStore(client, tenant_id)
     await client.set(generation_key(tenant_id), BENCH_GENERATION)
+    await client.hset(auth_key(tenant_id), "id", tenant_id)  # create writes for installed tenants
     sha = await client.script_load(challenge_store._CREATE)
     config = settings.challenge_config()
     template = open_challenge(config, tenant=tenant_id, code=generate_code(config.code),
@@ -200,7 +201,7 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
     async def settle(task: asyncio.Task[Any], batch_rows: list[tuple[str, str]],
                      offset: int) -> None:
         for index, (row, ok) in enumerate(zip(batch_rows, await task, strict=True)):
-            if ok:
+            if ok == 1:
                 population.size += 1
                 if (offset + index) % every == 0:
                     assert population.sample is not None

@@ -19,7 +19,7 @@ from saleor_app.sms.generic import SIGNATURE_HEADER, sign_generic
 from saleor_app.store.challenges import RETENTION_SECONDS
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
-from saleor_app.store.tenants import Tenant
+from saleor_app.store.tenants import Tenant, TenantGone
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ async def send_test_sms(ctx: AppContext, tenant: Tenant, phone: str | None) -> T
         challenge = await open_for(store, settings, expected_phone=sender)
     except CodeSpaceExhausted:
         return _refused("No free code could be drawn; try again.")
+    except TenantGone:
+        return _refused("The app is being uninstalled from this shop.")
     await remember_test_challenge(ctx, tenant.id, challenge.id)
     text = sms_body(challenge.code, settings.keyword)
     body = json.dumps(

@@ -247,6 +247,8 @@ async def decide_checkout(ctx: AppContext, tenant: Tenant, checkout: dict[str, A
         )
     except NoVirtualNumber:
         return RiskDecision.REVIEW.value
+    except TenantGone:
+        return RiskDecision.ALLOW.value
     items = {
         f"{METADATA_PREFIX}decision": decision.value,
         f"{METADATA_PREFIX}score": f"{assessment.score:g}",

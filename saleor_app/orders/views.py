@@ -8,12 +8,11 @@ from typing import TypeVar
 from saleor_app.context import AppContext
 from saleor_app.store.decisions import Stale
 from saleor_app.store.tenant_cache import TenantView
+from saleor_app.store.tenants import TenantGone
 
 T = TypeVar("T")
 
-
-class TenantGone(Exception):
-    """The tenant was uninstalled."""
+__all__ = ["TenantGone", "generation", "with_view"]
 
 
 def generation(view: TenantView) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from saleor_app.store.keys import tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
-from saleor_app.store.tenants import auth_key, generation_key, installed_check
+from saleor_app.store.tenants import TenantGone, auth_key, generation_key, installed_check
 
 RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
@@ -57,7 +57,9 @@ POLICY_REGION = "pr"
 # KEYS: 1 hash, 2 code index of the number, 3 deadlines, 4 order index, 5 checkout index,
 #       6 phone index
 # ARGV: 1 id, 2 expires_at ms, 3 code, 4 order id, 5 checkout id, 6 phone, 7.. fields
-_CREATE = """
+# KEYS: 1 hash, 2 code index, 3 deadlines, 4 by-order, 5 by-checkout, 6 by-phone, 7 auth record
+# ARGV: 1 id, 2 expires ms, 3 code, 4 order field, 5 checkout field, 6 phone, 7.. hash fields
+_CREATE = installed_check(7) + """
 if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) == 0 then
   return 0
 end
@@ -67,6 +69,19 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[1]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], ARGV[5], ARGV[1]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[1]) end
 return 1
+"""
+
+# The create script on its own, with its audit entry.
+# KEYS: the create script's 7, then 8 audit; ARGV: 1 audit entry, 2 audit length, 3.. the
+# create script's
+_CREATE_AUDITED = "local function create(KEYS, ARGV)\n" + _CREATE + """
+end
+local created = create({unpack(KEYS, 1, 7)}, {unpack(ARGV, 3)})
+if created == 1 then
+  redis.call('LPUSH', KEYS[8], ARGV[1])
+  redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[2]) - 1)
+end
+return created
 """
 
 # One inbound SMS in one step: generation check, claim, sender count, code lookups, the
@@ -254,7 +269,7 @@ def _decode(tenant_id: str, challenge_id: str, raw: dict[str, str]) -> Challenge
 _SCRIPTS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _SOURCES = {
     "receive": _RECEIVE,
-    "create": _CREATE,
+    "create": _CREATE_AUDITED,
     "finish": _FINISH,
     "renew": _RENEW,
     "link_order": _LINK_ORDER,
@@ -324,6 +339,7 @@ class ChallengeStore:
             self.key("by-order"),
             self.key("by-checkout"),
             self.key("by-phone"),
+            auth_key(self.tenant_id),
         ]
         args = [
             challenge.id,
@@ -337,11 +353,15 @@ class ChallengeStore:
         return keys, args
 
     async def create(self, challenge: Challenge) -> bool:
-        """Store a new PENDING challenge; False when its code is taken on that number."""
+        """Store a new PENDING challenge and its audit entry; False when its code is taken on
+        that number. Raises TenantGone once the tenant is uninstalled."""
         keys, args = self.create_call(challenge)
-        created = await self._scripts["create"](keys=keys, args=args)
-        if created:
-            await self._audit(challenge.id, "CREATED")
+        created = await self._scripts["create"](
+            keys=[*keys, self.key("audit")],
+            args=[audit_entry(challenge.id, "CREATED"), AUDIT_LENGTH, *args],
+        )
+        if created == "GONE":
+            raise TenantGone
         return bool(created)
 
     async def get(self, challenge_id: str) -> Challenge | None:
@@ -458,10 +478,3 @@ class ChallengeStore:
     def _audit_keys(self) -> tuple[str, str]:
         """The tenant's auth record (its existence means installed) and audit trail."""
         return auth_key(self.tenant_id), self.key("audit")
-
-    async def _audit(self, challenge_id: str, event: str, **details: Any) -> None:
-        key = self.key("audit")
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, audit_entry(challenge_id, event, **details))
-            pipe.ltrim(key, 0, AUDIT_LENGTH - 1)
-            await pipe.execute()

@@ -66,6 +66,10 @@ def new_generation() -> str:
     return secrets.token_hex(8)
 
 
+class TenantGone(Exception):
+    """The tenant was uninstalled."""
+
+
 def installed_check(auth_key_index: int, gone: str = "'GONE'") -> str:
     """Lua prologue of a script that writes nothing once its tenant is uninstalled (KEYS[i], the
     auth record, is what an uninstall deletes first): it returns `gone` instead."""

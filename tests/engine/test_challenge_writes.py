@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from saleor_app.core.model import ChallengeStatus
-from saleor_app.engine.challenges import RenewOutcome, renew
+from saleor_app.engine.challenges import RenewOutcome, open_for, renew
 from saleor_app.store.tenant_settings import TenantSettingsRepository
-from saleor_app.store.tenants import auth_key
+from saleor_app.store.tenants import TenantGone, auth_key
 from tests.engine.test_inbound_sms import open_challenge, status_of
-from tests.support.shop import Shop
+from tests.support.shop import SHOPPER_PHONE, Shop
 
 
 async def test_a_change_and_its_audit_entry_land_together(shop: Shop) -> None:
     store = await shop.challenges()
     challenge = await open_challenge(shop)
+    assert [(e["challenge"], e["event"]) for e in await store.audit_trail()] == [
+        (challenge.id, "CREATED")]
     assert await store.finish(challenge.id, ChallengeStatus.REJECTED, time.time(), "staff",
                               due_only=False)
     assert not await store.finish(challenge.id, ChallengeStatus.REJECTED, time.time(),
@@ -44,6 +48,12 @@ async def test_no_challenge_change_is_written_once_an_uninstall_has_begun(shop: 
     assert await store.audit_trail() == trail
     assert not await shop.redis.exists(store.key("ch", "ch_gone"))
     assert await store.id_for("by-order", "T3JkZXI6OTk=") is None
+
+    with pytest.raises(TenantGone):
+        await open_for(store, settings, order_id="T3JkZXI6OTc=", expected_phone=SHOPPER_PHONE)
+    assert await store.id_for("by-order", "T3JkZXI6OTc=") is None
+    assert await store.pending_count() == 1
+    assert await store.audit_trail() == trail
 
 
 async def test_an_order_is_linked_only_to_a_challenge_that_exists(shop: Shop) -> None:

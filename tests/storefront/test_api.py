@@ -13,8 +13,8 @@ import pytest
 from saleor_app.core.sms_link import qr_svg, sms_uri
 from saleor_app.engine.challenges import open_for
 from saleor_app.store.challenges import ChallengeStore
-from saleor_app.store.keys import tenant_id_for
 from saleor_app.store.tenant_settings import TenantSettings
+from saleor_app.store.tenants import Tenant, TenantRepository
 from saleor_app.storefront.export import SDL_FILE, sdl
 from tests.orders.test_hold_and_release import CALM, RISKY, create_order, held_challenge, record
 from tests.storefront.client import (
@@ -126,8 +126,10 @@ async def test_renewals_are_limited_per_challenge(shop: Shop) -> None:
 
 
 async def foreign_challenge(shop: Shop) -> str:
-    """A challenge of another tenant in the same store."""
-    other = ChallengeStore(shop.redis, tenant_id_for("https://other.example/graphql/"))
+    """A challenge of another tenant installed in the same store."""
+    tenant = Tenant.new("https://other.example/graphql/", "QXBwOjk=", "other-token", {"keys": []})
+    await TenantRepository(shop.redis, shop.box).install(tenant)
+    other = ChallengeStore(shop.redis, tenant.id)
     challenge = await open_for(other, TenantSettings(virtual_number="+33757000002"),
                                order_id="T3JkZXI6Zm9yZWlnbg==", checkout_id="Q2hlY2tvdXQ6Zm9yZWlnbg==")
     return challenge.id
