@@ -55,10 +55,8 @@ POLICY_REGION = "pr"
 # A pending challenge has no TTL (the deadlines set guarantees it leaves PENDING); the move to
 # a final status sets its retention TTL.
 # KEYS: 1 hash, 2 code index of the number, 3 deadlines, 4 order index, 5 checkout index,
-#       6 phone index
+#       6 phone index, 7 auth record
 # ARGV: 1 id, 2 expires_at ms, 3 code, 4 order id, 5 checkout id, 6 phone, 7.. fields
-# KEYS: 1 hash, 2 code index, 3 deadlines, 4 by-order, 5 by-checkout, 6 by-phone, 7 auth record
-# ARGV: 1 id, 2 expires ms, 3 code, 4 order field, 5 checkout field, 6 phone, 7.. hash fields
 _CREATE = installed_check(7) + """
 if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) == 0 then
   return 0
