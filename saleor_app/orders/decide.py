@@ -131,7 +131,7 @@ async def _write_decision(
         log.warning("misconfiguration", extra={"tenant": tenant_id, "problem": "no-virtual-number"})
         problems.append(problem_job(tenant_id, "no-virtual-number", NO_VIRTUAL_NUMBER))
     fresh = decision is RiskDecision.CHALLENGE and earlier is None
-    customer = History(ctx.store.client, tenant_id).keys(purchase)
+    customer_key = History(ctx.store.client, tenant_id).customer_key(purchase)
     now = time.time()
     for _ in range(CODE_DRAWS):
         challenge = earlier
@@ -160,7 +160,7 @@ async def _write_decision(
             order_id=purchase.id,
             decided_at=now,
             retention_seconds=RETENTION_SECONDS,
-            customer_key=customer.customer,
+            customer_key=customer_key,
             count_customer=bool(purchase.user_id or purchase.email),
             outbox_key=outbox_key(tenant_id),
             outbox_channel=OUTBOX_CHANNEL,

@@ -93,12 +93,15 @@ class History:
     def _key(self, *parts: str) -> str:
         return tenant_key(self._tenant, "hist", *parts)
 
+    def customer_key(self, purchase: Purchase) -> str:
+        """The counter of the purchase's customer (account, else e-mail) orders."""
+        return self._key("cust", _digest(purchase.user_id or purchase.email or ""))
+
     def keys(self, purchase: Purchase) -> FactKeys:
         """The counters and marks a purchase's facts are read from."""
-        customer = purchase.user_id or purchase.email or ""
         phone = purchase.phone
         return FactKeys(
-            customer=self._key("cust", _digest(customer)),
+            customer=self.customer_key(purchase),
             verified_phone=self._key("verified", _digest(phone)) if phone else None,
             velocity=[self._key("vel", kind, d) for kind, d in purchase.subjects.items()],
         )

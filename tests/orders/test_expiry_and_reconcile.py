@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -29,7 +27,7 @@ from tests.orders.test_hold_and_release import (
     notes,
     record,
 )
-from tests.support.app_server import SECRET_KEY
+from tests.support.cli import cli_process
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import send_generic
 
@@ -133,12 +131,9 @@ async def test_worker_killed_mid_release_still_confirms_once(start_app, saleor) 
     client = aioredis.Redis.from_url(app.settings.redis_url, decode_responses=True)
     shop = Shop(saleor=saleor, app=app, installed=installed, redis=client)
     await shop.configure(virtual_number=VIRTUAL_NUMBER, providers={"generic": {"enabled": True}})
-    env = {**os.environ, "REDIS_URL": app.settings.redis_url, "SECRET_KEY": SECRET_KEY,
-           "APP_URL": app.url, "DATA_DIR": str(app.settings.data_dir), "LOG_LEVEL": "WARNING"}
 
     def worker() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "saleor_app.cli", "worker"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return cli_process(app.settings.redis_url, app.settings.data_dir, app.url, "worker")
 
     first = worker()
     try:

@@ -4,10 +4,8 @@ forwarded address when, and only when, the proxy is listed in FORWARDED_ALLOW_IP
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,23 +13,21 @@ import pytest
 
 from saleor_app.config import ConfigError, load_settings
 from saleor_app.storefront.limits import CLIENT_REQUESTS_PER_MINUTE
-from tests.support.app_server import SECRET_KEY, free_port
+from tests.support.app_server import free_port
+from tests.support.cli import cli_process
 from tests.support.shop import wait_for
 
 
 @pytest.fixture
-def serve(clean_redis: str, tmp_path: Path) -> Iterator[object]:
+def serve(clean_redis: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
     """Start `saleor-reverse-otp serve` with extra environment; stopped after the test."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start(**env: str) -> str:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        full = {**os.environ, "REDIS_URL": clean_redis, "SECRET_KEY": SECRET_KEY,
-                "DATA_DIR": str(tmp_path), "APP_URL": url, "LOG_LEVEL": "WARNING", **env}
-        started.append(subprocess.Popen(
-            [sys.executable, "-m", "saleor_app.cli", "serve", "--port", str(port)],
-            env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(cli_process(clean_redis, tmp_path, url, "serve", "--port", str(port),
+                                   **env))
         return url
 
     yield start

@@ -3,10 +3,6 @@ when asked to."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import httpx
 import redis.asyncio as aioredis
 
@@ -14,14 +10,9 @@ from saleor_app.app import open_context
 from saleor_app.jobs.queue import enqueue
 from saleor_app.observability import Metrics
 from tests.orders.test_hold_and_release import notes
-from tests.support.app_server import SECRET_KEY, free_port
+from tests.support.app_server import free_port
+from tests.support.cli import cli_process
 from tests.support.shop import Shop, wait_for
-
-
-def start_worker(env: dict[str, str], metrics_port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "saleor_app.cli", "worker", "--metrics-port", str(metrics_port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def scrape(url: str) -> str:
@@ -41,9 +32,8 @@ async def test_a_worker_serves_the_metrics_of_the_jobs_it_ran(start_app, saleor)
     tenant = await shop.tenant()
     order = saleor.add_order()
     port = free_port()
-    env = {**os.environ, "REDIS_URL": app.settings.redis_url, "SECRET_KEY": SECRET_KEY,
-           "APP_URL": app.url, "DATA_DIR": str(app.settings.data_dir), "LOG_LEVEL": "WARNING"}
-    worker = start_worker(env, port)
+    worker = cli_process(app.settings.redis_url, app.settings.data_dir, app.url, "worker",
+                         "--metrics-port", str(port))
     url = f"http://127.0.0.1:{port}/metrics"
     try:
         await wait_for(lambda: scrape(url), timeout=20)

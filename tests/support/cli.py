@@ -1,0 +1,19 @@
+"""The app's own command line (`saleor-reverse-otp …`) run as a separate process in tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.app_server import SECRET_KEY
+
+
+def cli_process(redis_url: str, data_dir: Path, app_url: str, *args: str,
+                **env: str) -> subprocess.Popen[bytes]:
+    """`saleor-reverse-otp <args>` on this store and public URL, quiet, extra `env` added."""
+    full = {**os.environ, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY,
+            "DATA_DIR": str(data_dir), "APP_URL": app_url, "LOG_LEVEL": "WARNING", **env}
+    return subprocess.Popen([sys.executable, "-m", "saleor_app.cli", *args], env=full,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
