@@ -1,26 +1,28 @@
-"""Group commit for a hot Lua script: under load, calls share pipelines.
+"""Group commit for hot Lua scripts: calls share pipelines on one connection of their own.
 
-A call made while none is in flight goes at once, on its own (no added latency when idle).
-Calls made while others are in flight wait for the end of the event-loop turn and go together in
-one pipeline. Each script still runs atomically on its own; only the client's per-call cost (pool
-lock, readiness check, send, wake-up), which in redis-py's asyncio client is several times the
-cost of the script itself, is paid once per burst instead of once per call.
+The batched scripts of a client go through one connection taken from its pool and kept for
+them, one pipeline at a time: a call made while none is in flight goes at once; calls made
+meanwhile go together when it returns. Each script still runs atomically on its own; only the
+client's per-call cost (pool lock, readiness check, retry wrapper, send, wake-up), several times
+the cost of the script itself in redis-py's asyncio client, is paid once per pipeline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 MAX_BATCH = 128
-"""Calls sent in one pipeline at most; a burst beyond it starts the next pipeline at once."""
-
-_Call = tuple[Sequence[Any], Sequence[Any], "asyncio.Future[Any]"]
+"""Calls sent in one pipeline at most; a longer queue goes in several, one after the other."""
 
 
 def batched(client: Any, script: AsyncScript) -> Any:
@@ -33,84 +35,141 @@ class BatchedScript:
     """Called like redis-py's registered script: `await batched(keys=[...], args=[...])`."""
 
     def __init__(self, client: Redis, script: AsyncScript) -> None:
-        self._client = client
+        self._lane = _lane_for(client)
         self._script = script
-        self._pending: list[_Call] = []
-        self._sending: set[asyncio.Task[None]] = set()
-        self._in_flight = 0
-        self.round_trips = 0
-        self.calls_sent = 0
+
+    @property
+    def round_trips(self) -> int:
+        """Pipelines sent so far by the client's lane (all its batched scripts)."""
+        return self._lane.round_trips
 
     async def __call__(self, keys: Sequence[Any], args: Sequence[Any]) -> Any:
-        if not self._in_flight:
-            self._in_flight += 1
-            self.round_trips += 1
-            self.calls_sent += 1
-            try:
-                return await self._script(keys=keys, args=args)
-            finally:
-                self._in_flight -= 1
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((keys, args, future))
-        if len(self._pending) >= MAX_BATCH:
-            self._flush()
-        elif len(self._pending) == 1:
-            loop.call_soon(self._flush)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._lane.submit(_Call(self._script, keys, args, future))
         return await future
 
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if batch:
-            task = asyncio.ensure_future(self._send(batch))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
 
-    async def _send(self, batch: list[_Call]) -> None:
-        self._in_flight += 1
-        self.round_trips += 1
-        self.calls_sent += len(batch)
-        try:
-            await self._send_batch(batch)
-        finally:
-            self._in_flight -= 1
+@dataclass
+class _Call:
+    script: AsyncScript
+    keys: Sequence[Any]
+    args: Sequence[Any]
+    future: asyncio.Future[Any]
+    reloaded: bool = False
 
-    async def _send_batch(self, batch: list[_Call]) -> None:
-        if len(batch) == 1:
-            keys, args, future = batch[0]
-            await self._settle(future, self._script(keys=keys, args=args))
-            return
-        pipe = self._client.pipeline(transaction=False)
-        for keys, args, _ in batch:
-            pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+
+_LANES: weakref.WeakKeyDictionary[Redis, _Lane] = weakref.WeakKeyDictionary()
+
+
+def _lane_for(client: Redis) -> _Lane:
+    lane = _LANES.get(client)
+    if lane is None:
+        lane = _LANES[client] = _Lane(client)
+    return lane
+
+
+class _Lane:
+    """The queue and the connection of one client's batched scripts. The connection stays
+    checked out of the client's pool, so closing the client closes it too."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+        self._connection: AbstractConnection | None = None
+        self._queue: deque[_Call] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+        self.round_trips = 0
+
+    def submit(self, call: _Call) -> None:
+        self._queue.append(call)
+        if self._drainer is None:
+            self._drainer = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        """Send the queue, a pipeline at a time, until it is empty."""
         try:
-            results = await pipe.execute(raise_on_error=False)
+            connection = await self._ready_connection()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+                await self._send(connection, batch)
+        except Exception as exc:
+            self._fail(list(self._queue), exc)
+            self._queue.clear()
         except asyncio.CancelledError:
-            for _, _, future in batch:
-                future.cancel()
+            for call in self._queue:
+                call.future.cancel()
+            self._queue.clear()
+            raise
+        finally:
+            self._drainer = None
+
+    async def _ready_connection(self) -> AbstractConnection:
+        """The lane's connection, checked by the pool's own readiness test (it reconnects one
+        the server closed while the lane was idle)."""
+        pool = self._client.connection_pool
+        if self._connection is None:
+            self._connection = await pool.get_connection()
+        else:
+            await pool.ensure_connection(self._connection)
+        return self._connection
+
+    async def _send(self, connection: AbstractConnection, batch: list[_Call]) -> None:
+        self.round_trips += 1
+        try:
+            replies = await _round_trip(connection, batch)
+        except asyncio.CancelledError:
+            for call in batch:
+                call.future.cancel()
             raise
         except Exception as exc:
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            self._fail(batch, exc)
             return
-        for (keys, args, future), result in zip(batch, results, strict=True):
-            if isinstance(result, NoScriptError):
-                await self._settle(future, self._script(keys=keys, args=args))
-            elif not future.done():
-                if isinstance(result, Exception):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+        unloaded = []
+        for call, reply in zip(batch, replies, strict=True):
+            if isinstance(reply, NoScriptError) and not call.reloaded:
+                unloaded.append(call)
+            elif call.future.done():
+                continue
+            elif isinstance(reply, Exception):
+                call.future.set_exception(reply)
+            else:
+                call.future.set_result(reply)
+        if unloaded:
+            await self._load_again(unloaded)
+
+    async def _load_again(self, calls: list[_Call]) -> None:
+        """Load scripts the store lost (restart, SCRIPT FLUSH), then send their calls first."""
+        try:
+            for source in {call.script.script for call in calls}:
+                await self._client.script_load(source)
+        except Exception as exc:
+            self._fail(calls, exc)
+            return
+        for call in reversed(calls):
+            call.reloaded = True
+            self._queue.appendleft(call)
 
     @staticmethod
-    async def _settle(future: asyncio.Future[Any], call: Any) -> None:
-        """Run one call on its own (redis-py's script loads itself after a NOSCRIPT)."""
-        try:
-            result = await call
-        except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
+    def _fail(calls: list[_Call], exc: Exception) -> None:
+        for call in calls:
+            if not call.future.done():
+                call.future.set_exception(exc)
+
+
+async def _round_trip(connection: AbstractConnection, batch: list[_Call]) -> list[Any]:
+    """Send the batch as one pipeline and read every reply; an error reply is returned as its
+    exception. Any other failure drops the connection (its replies can no longer be paired)."""
+    commands = [("EVALSHA", call.script.sha, len(call.keys), *call.keys, *call.args)
+                for call in batch]
+    replies: list[Any] = []
+    try:
+        await connection.send_packed_command(
+            connection.pack_commands(commands), check_health=False)
+        for _ in batch:
+            try:
+                replies.append(await connection.read_response())
+            except ResponseError as exc:
+                replies.append(exc)
+    except BaseException:
+        await connection.disconnect(nowait=True)
+        raise
+    return replies

@@ -1,4 +1,5 @@
-"""Under load, script calls share pipelines; each caller still gets its own answer."""
+"""Under load, script calls share pipelines on one connection; each caller still gets its own
+answer."""
 
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ return {ARGV[1], ARGV[2]}
 """
 
 
-def with_script(url: str, act: Callable[[Redis, BatchedScript], Awaitable[Any]]) -> Any:
+def with_script(
+    url: str, act: Callable[[Redis, BatchedScript], Awaitable[Any]], load: bool = True
+) -> Any:
     async def run() -> Any:
         client = hiredis_packing(Redis.from_url(url, decode_responses=True))
         try:
+            if load:
+                await client.script_load(ECHO)
             return await act(client, BatchedScript(client, client.register_script(ECHO)))
         finally:
             await client.aclose()
@@ -40,7 +45,7 @@ def test_a_call_made_when_idle_goes_at_once_on_its_own(clean_redis: str) -> None
     assert with_script(clean_redis, act) == ([["ok", "1"], ["ok", "2"]], 2)
 
 
-def test_calls_made_while_one_is_in_flight_share_one_pipeline(clean_redis: str) -> None:
+def test_calls_made_together_share_one_pipeline(clean_redis: str) -> None:
     async def act(client: Redis, batched: BatchedScript) -> Any:
         answers = await asyncio.gather(
             *(batched(keys=["{t}:count"], args=["ok", str(i)]) for i in range(40))
@@ -49,7 +54,20 @@ def test_calls_made_while_one_is_in_flight_share_one_pipeline(clean_redis: str) 
 
     answers, round_trips, count = with_script(clean_redis, act)
     assert answers == [["ok", str(i)] for i in range(40)]
-    assert (round_trips, count) == (2, "40"), "the first at once, 39 in one pipeline, each once"
+    assert (round_trips, count) == (1, "40"), "40 calls in one pipeline, each run once"
+
+
+def test_calls_made_while_one_is_in_flight_go_together_when_it_returns(clean_redis: str) -> None:
+    async def act(client: Redis, batched: BatchedScript) -> Any:
+        first = asyncio.ensure_future(batched(keys=["{t}:count"], args=["ok", "first"]))
+        await asyncio.sleep(0.001)
+        later = [batched(keys=["{t}:count"], args=["ok", str(i)]) for i in range(10)]
+        answers = await asyncio.gather(first, *later)
+        return answers, batched.round_trips
+
+    answers, round_trips = with_script(clean_redis, act)
+    assert answers == [["ok", "first"]] + [["ok", str(i)] for i in range(10)]
+    assert round_trips == 2, "the first on its own, the ten queued behind it together"
 
 
 def test_a_burst_beyond_the_limit_is_split_into_several_pipelines(clean_redis: str) -> None:
@@ -61,7 +79,7 @@ def test_a_burst_beyond_the_limit_is_split_into_several_pipelines(clean_redis: s
         return len(answers), batched.round_trips, await client.get("{t}:count")
 
     calls = MAX_BATCH * 2 + 1
-    assert with_script(clean_redis, act) == (calls, 3, str(calls)), "1 at once, 2 full pipelines"
+    assert with_script(clean_redis, act) == (calls, 3, str(calls)), "2 full pipelines, then 1"
 
 
 def test_a_failing_script_fails_only_its_own_caller(clean_redis: str) -> None:
@@ -89,6 +107,40 @@ def test_scripts_flushed_from_the_store_are_loaded_again(clean_redis: str) -> No
     assert with_script(clean_redis, act) == [["ok", str(i)] for i in range(5)]
 
 
+def test_a_script_the_store_never_saw_is_loaded_on_first_use(clean_redis: str) -> None:
+    async def act(client: Redis, batched: BatchedScript) -> Any:
+        return await batched(keys=["{t}:count"], args=["ok", "1"]), await client.get("{t}:count")
+
+    assert with_script(clean_redis, act, load=False) == (["ok", "1"], "1")
+
+
+def test_a_connection_the_store_closed_while_idle_is_replaced_unnoticed(clean_redis: str) -> None:
+    async def act(client: Redis, batched: BatchedScript) -> Any:
+        await batched(keys=["{t}:count"], args=["ok", "1"])
+        killed = await client.execute_command("CLIENT KILL", "TYPE", "normal", "SKIPME", "yes")
+        return killed, await batched(keys=["{t}:count"], args=["ok", "2"])
+
+    killed, answer = with_script(clean_redis, act)
+    assert killed >= 1 and answer == ["ok", "2"]
+
+
+def test_closing_the_client_closes_the_lane_connection(clean_redis: str) -> None:
+    async def run() -> Any:
+        client = hiredis_packing(Redis.from_url(clean_redis, decode_responses=True))
+        watcher = Redis.from_url(clean_redis, decode_responses=True)
+        try:
+            await BatchedScript(client, client.register_script(ECHO))(
+                keys=["{t}:count"], args=["ok", "1"])
+            open_before = len(await watcher.client_list())
+            await client.aclose()
+            await asyncio.sleep(0.05)
+            return open_before - len(await watcher.client_list())
+        finally:
+            await watcher.aclose()
+
+    assert asyncio.run(run()) >= 1, "the lane's connection went with its client"
+
+
 def test_every_caller_of_a_pipeline_that_cannot_reach_the_store_gets_the_error() -> None:
     async def act(client: Redis, batched: BatchedScript) -> Any:
         return await asyncio.gather(
@@ -97,7 +149,7 @@ def test_every_caller_of_a_pipeline_that_cannot_reach_the_store_gets_the_error()
         )
 
     closed_port = "redis://127.0.0.1:1/0"
-    answers = with_script(closed_port, act)
+    answers = with_script(closed_port, act, load=False)
     assert len(answers) == 3 and all(isinstance(a, ConnectionError) for a in answers)
 
 
