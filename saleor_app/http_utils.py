@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
 import secrets
 import time
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,15 +34,22 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
+    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     try:
         async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
-            async for chunk in request.stream():
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect
+                chunk: bytes = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
                     raise BodyTooLarge
                 chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
     except TimeoutError:
         raise BodyTooSlow from None
     return b"".join(chunks)
@@ -62,20 +71,46 @@ LOGGED_BY_HANDLER = "logged_by_handler"
 answer then gets no second "request" line (errors always do)."""
 
 
+class RequestIds:
+    """Request ids: a random prefix per process, then a counter (no system call per request);
+    a forked child draws a prefix of its own."""
+
+    def __init__(self) -> None:
+        self._reseed()
+        os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._prefix = secrets.token_hex(4)
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        """A new id: 16 lowercase hex characters."""
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFF:08x}"
+
+
+def _incoming_id(headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id when it is a usable id (alphanumeric, 64 chars at most)."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            return incoming if incoming.isalnum() and len(incoming) <= 64 else ""
+    return ""
+
+
 class RequestContextMiddleware:
     """Gives every request an id, counts it, and logs one line per request."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self.ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        valid = incoming.isalnum() and len(incoming) <= 64
-        request_id = incoming if valid else secrets.token_hex(8)
+        request_id = _incoming_id(scope["headers"]) or self.ids.next()
+        id_header = (b"x-request-id", request_id.encode())
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -84,8 +119,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:

@@ -1,7 +1,9 @@
 """Phone numbers: normalising to E.164, describing and masking them.
 
 A number is accepted when libphonenumber finds it *valid*; when no reading is valid, a merely
-*possible* one is accepted (metadata lags behind newly allocated ranges). Readings whose E.164
+*possible* one is accepted (metadata lags behind newly allocated ranges). With a single reading
+that is the same as accepting it when possible (every valid number is possible), which skips the
+costlier validity check for the E.164 senders providers send. Readings whose E.164
 form does not read back as itself are dropped, so normalising is idempotent; compare only the
 returned E.164 strings.
 """
@@ -83,6 +85,9 @@ def _normalized(raw: str, default_region: str | None) -> PhoneNumber | None:
         readings.append(_parse("+" + text, None))
     pairs = [(number, _read_back(number, text)) for number in readings if number is not None]
     numbers = [(number, again) for number, again in pairs if again is not None]
+    if len(numbers) == 1:
+        number, again = numbers[0]
+        return again if phonenumbers.is_possible_number(number) else None
     for number, again in numbers:
         if phonenumbers.is_valid_number(number):
             return again

@@ -40,7 +40,7 @@ def url_variants(url: str) -> tuple[str, ...]:
 
 def signing_string(url: str, params: Pairs) -> str:
     """The signed string: the URL, then every distinct name+value in sorted order."""
-    return url + "".join(name + value for name, value in sorted(set(params)))
+    return url + "".join(map("".join, sorted(set(params))))
 
 
 def compute_signature(key: str, url: str, params: Pairs, algorithm: str = "HMAC_SHA1") -> str:

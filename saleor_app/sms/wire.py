@@ -46,14 +46,15 @@ def parse_form(data: bytes, fallback: str | None = None) -> Pairs:
 
     Text is UTF-8; with a `fallback` encoding, text that is not UTF-8 is read in that one."""
     text = _decode(data, fallback)
+    if text.count("&") >= MAX_FIELDS and sum(1 for field in text.split("&") if field) > MAX_FIELDS:
+        raise MalformedRequest("too many form fields")
     pairs: Pairs = []
-    for field in text.split("&"):
-        if not field:
-            continue
-        if len(pairs) >= MAX_FIELDS:
-            raise MalformedRequest("too many form fields")
-        name, _, value = field.partition("=")
-        pairs.append((_unquote(name, fallback), _unquote(value, fallback)))
+    for field in text.replace("+", " ").split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            if "%" in field:
+                name, value = _unquote(name, fallback), _unquote(value, fallback)
+            pairs.append((name, value))
     return pairs
 
 
@@ -67,9 +68,7 @@ def _decode(raw: bytes, fallback: str | None) -> str:
 
 
 def _unquote(text: str, fallback: str | None) -> str:
-    text = text.replace("+", " ")
-    if "%" not in text:
-        return text
+    """Percent-decode `text` (its "+" already read as spaces)."""
     try:
         return unquote(text, errors="strict")
     except UnicodeDecodeError:
