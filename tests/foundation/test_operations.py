@@ -1,5 +1,9 @@
 """Operator endpoints and exact paths, through real HTTP."""
 
+import os
+import re
+
+from saleor_app.http_utils import RequestIds
 from tests.support.app_server import AppServer
 
 
@@ -27,3 +31,22 @@ def test_every_response_carries_a_request_id(app_server: AppServer) -> None:
         made = http.get("/healthz")
     assert given.headers["x-request-id"] == "abc123"
     assert len(made.headers["x-request-id"]) == 16
+
+
+def test_request_ids_are_distinct_in_a_process_and_across_forks(app_server: AppServer) -> None:
+    with app_server.client() as http:
+        made = [http.get("/healthz", headers={"X-Request-Id": "bad id!"}) for _ in range(50)]
+    ids = [answer.headers["x-request-id"] for answer in made]
+    assert len(set(ids)) == 50 and all(re.fullmatch("[0-9a-f]{16}", i) for i in ids)
+    parent = RequestIds()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(writer, RequestIds().next().encode() + b"," + parent.next().encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    fresh, inherited = os.read(reader, 64).decode().split(",")
+    own = parent.next()
+    assert inherited[:8] != own[:8], "a forked child does not reuse its parent's prefix"
+    assert len({fresh, inherited, own}) == 3
