@@ -60,7 +60,8 @@ def _tokens(folded: str, alphabet: CodeAlphabet, keyword: str) -> list[_Token]:
     previous_end = 0
     for run in _runs(alphabet).finditer(folded):
         start, stop = run.span()
-        for end in [cut for cut in cuts if start < cut < stop] + [stop]:
+        ends = [cut for cut in cuts if start < cut < stop] + [stop] if cuts else (stop,)
+        for end in ends:
             gap = folded[previous_end:start]
             glued = bool(tokens) and not gap
             joins = glued or (bool(tokens) and len(gap) <= MAX_GAP and not gap.strip(JOINERS))

@@ -99,7 +99,10 @@ def load_object(body: bytes) -> dict[str, object]:
 
 def first(pairs: Iterable[tuple[str, str]], name: str) -> str | None:
     """The first value of `name`, or None."""
-    return next((value for key, value in pairs if key == name), None)
+    for key, value in pairs:
+        if key == name:
+            return value
+    return None
 
 
 def required(pairs: Iterable[tuple[str, str]], name: str, *, allow_empty: bool = False) -> str:

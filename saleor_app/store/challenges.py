@@ -94,8 +94,10 @@ _RECEIVE = GENERATION_CHECK + """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return {'DUPLICATE'} end
 local sender = ARGV[5]
 if sender == '' then return {'UNREADABLE_SENDER'} end
-local count = redis.call('INCR', KEYS[3])
-if count == 1 then redis.call('EXPIRE', KEYS[3], ARGV[3]) end
+local count = 1
+if not redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[3]) then
+  count = redis.call('INCR', KEYS[3])
+end
 if count > tonumber(ARGV[4]) then return {'RATE_LIMITED'} end
 local now = tonumber(ARGV[7])
 local function audit(id, event, extra)
@@ -312,10 +314,11 @@ class ChallengeStore:
         self._publisher = publisher if publisher is not None else redis
         self.tenant_id = tenant_id
         self._scripts = _scripts_for(redis)
+        self._prefix = tenant_key(tenant_id, "")
 
     def key(self, *parts: str) -> str:
         """A key of this tenant."""
-        return tenant_key(self.tenant_id, *parts)
+        return self._prefix + ":".join(parts) if parts else tenant_key(self.tenant_id)
 
     def _hash(self, challenge_id: str) -> str:
         return self.key("ch", challenge_id)

@@ -9,6 +9,7 @@ import pytest
 
 from saleor_app.core.model import Challenge
 from saleor_app.engine.challenges import open_for
+from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import (
@@ -175,13 +176,16 @@ async def test_wrong_codes_from_the_expected_phone_reject_after_five(shop: Shop)
 
 
 async def test_sender_rate_limit(shop: Shop) -> None:
-    await shop.configure(sender_rate_limit=3)
+    await shop.configure(sender_rate_limit=3, sender_rate_window_seconds=120)
     challenge = await open_challenge(shop)
     for _ in range(3):
         await generic(shop, SHOPPER_PHONE, "nothing here")
     answer = await generic(shop, SHOPPER_PHONE, challenge.code)
     assert answer.status_code == 200, "excess is acknowledged to the provider"
     assert (await status_of(shop, challenge.id)).status.value == "PENDING"
+    counter = ChallengeStore(shop.redis, (await shop.tenant()).id).key("rate", "sender", SHOPPER_PHONE)
+    assert await shop.redis.get(counter) == "4"
+    assert 110 < await shop.redis.ttl(counter) <= 120, "the count ends with its window"
     metrics = (await asyncio.to_thread(shop.app.client().get, "/metrics")).text
     assert 'rotp_inbound_sms_total{outcome="rate_limited",provider="generic"} 1.0' in metrics
 
