@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -16,6 +17,8 @@ from prometheus_client.metrics import MetricWrapperBase
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+_INIT_FIELDS = len(vars(logging.makeLogRecord({})))
+"""Attributes a LogRecord sets itself; a record's `extra` fields come after them."""
 _SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorization")
 _ENCODE = json.JSONEncoder(default=str).encode
 
@@ -38,7 +41,7 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
-        for key, value in vars(record).items():
+        for key, value in islice(vars(record).items(), _INIT_FIELDS, None):
             if key not in _STANDARD_ATTRS and key[0] != "_":
                 entry[key] = "[redacted]" if _is_secret(key) else value
         if record.exc_info:
