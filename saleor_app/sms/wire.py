@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
+from starlette.datastructures import Headers
+
 from saleor_app.sms.base import InboundRequest, MalformedRequest, SignatureError
 
 Pairs = list[tuple[str, str]]
@@ -22,7 +24,7 @@ def header(request: InboundRequest, name: str) -> str | None:
     """The header `name` (case-insensitive), or None."""
     wanted = name.lower()
     value = request.headers.get(wanted)
-    if value is not None:
+    if value is not None or isinstance(request.headers, Headers):
         return value
     for key, value in request.headers.items():
         if key.lower() == wanted:

@@ -24,6 +24,9 @@ RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
 
 AUDIT_LENGTH = 1000
+AUDIT_SLACK = 100
+"""Entries an audit list may hold beyond AUDIT_LENGTH before one LTRIM cuts it back: one store
+call per entry instead of two. Readers see the newest AUDIT_LENGTH at most."""
 SUBJECT_FIELD_MAX = 16
 FOREVER_MS = 2**53
 
@@ -52,6 +55,15 @@ LONG = {short: long for long, short in SHORT.items()}
 POLICY_REGION = "pr"
 """Under SAME_COUNTRY: the region senders must share (of the expected phone, else the number)."""
 
+
+
+def audit_push(key: str, entry: str, length: str) -> str:
+    """Lua that pushes `entry` onto the audit list `key` (Lua expressions), trimmed back to
+    `length` entries once it is AUDIT_SLACK longer."""
+    return (f"if redis.call('LPUSH', {key}, {entry}) > tonumber({length}) + {AUDIT_SLACK} then "
+            f"redis.call('LTRIM', {key}, 0, tonumber({length}) - 1) end")
+
+
 # A pending challenge has no TTL (the deadlines set guarantees it leaves PENDING); the move to
 # a final status sets its retention TTL.
 # KEYS: 1 hash, 2 code index of the number, 3 deadlines, 4 order index, 5 checkout index,
@@ -76,8 +88,7 @@ _CREATE_AUDITED = "local function create(KEYS, ARGV)\n" + _CREATE + """
 end
 local created = create({unpack(KEYS, 1, 7)}, {unpack(ARGV, 3)})
 if created == 1 then
-  redis.call('LPUSH', KEYS[8], ARGV[1])
-  redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[2]) - 1)
+  """ + audit_push("KEYS[8]", "ARGV[1]", "ARGV[2]") + """
 end
 return created
 """
@@ -103,8 +114,7 @@ local now = tonumber(ARGV[7])
 local function audit(id, event, extra)
   local entry = {at = now, challenge = id, event = event}
   for k, v in pairs(extra or {}) do entry[k] = v end
-  redis.call('LPUSH', KEYS[6], cjson.encode(entry))
-  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
+  """ + audit_push("KEYS[6]", "cjson.encode(entry)", "ARGV[12]") + """
 end
 local function close(id, hash, s, status)
   redis.call('HDEL', ARGV[9] .. s.v, s.c)
@@ -170,10 +180,7 @@ return {'WRONG_CODE', id}
 
 # The changes below write nothing once the tenant is uninstalled (KEYS[3] is its auth record).
 _INSTALLED_CHECK = installed_check(3)
-_AUDIT = """
-redis.call('LPUSH', KEYS[4], ARGV[6])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[7]) - 1)
-"""
+_AUDIT = "\n" + audit_push("KEYS[4]", "ARGV[6]", "ARGV[7]") + "\n"
 
 # KEYS: 1 hash, 2 deadlines, 3 auth record, 4 audit
 # ARGV: 1 id, 2 now ms, 3 code-index prefix, 4 final status, 5 retention ms, 6 audit entry,
@@ -472,8 +479,9 @@ class ChallengeStore:
         return self.key("events", challenge_id)
 
     async def audit_trail(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest audit entries, newest first."""
-        entries: list[str] = await self._redis.lrange(self.key("audit"), 0, limit - 1)
+        """The latest audit entries (AUDIT_LENGTH at most), newest first."""
+        count = min(limit, AUDIT_LENGTH)
+        entries: list[str] = await self._redis.lrange(self.key("audit"), 0, count - 1)
         return [json.loads(entry) for entry in entries]
 
     def _audit_keys(self) -> tuple[str, str]:

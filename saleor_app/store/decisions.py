@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from saleor_app.store.batching import batched
-from saleor_app.store.challenges import _CREATE
+from saleor_app.store.challenges import _CREATE, audit_push
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
 
@@ -54,8 +54,7 @@ if #KEYS > 6 then
   local created = create({unpack(KEYS, 7)}, w.ca)
   if created == 0 then return 'CODE_TAKEN' end
   if created ~= 1 then return created end
-  redis.call('LPUSH', KEYS[6], w.a)
-  redis.call('LTRIM', KEYS[6], 0, w.al - 1)
+  """ + audit_push("KEYS[6]", "w.a", "w.al") + """
 end
 redis.call('SET', KEYS[2], w.r, 'EX', w.ttl)
 redis.call('ZADD', KEYS[3], w.t, w.o)

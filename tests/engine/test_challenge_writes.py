@@ -9,6 +9,7 @@ import pytest
 
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.engine.challenges import RenewOutcome, open_for, renew
+from saleor_app.store.challenges import AUDIT_LENGTH, AUDIT_SLACK
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import TenantGone, auth_key
 from tests.engine.test_inbound_sms import open_challenge, status_of
@@ -65,3 +66,16 @@ async def test_an_order_is_linked_only_to_a_challenge_that_exists(shop: Shop) ->
     assert await store.id_for("by-order", "T3JkZXI6Nw==") == challenge.id
     assert not await shop.redis.exists(store.key("ch", "ch_never"))
     assert await store.id_for("by-order", "T3JkZXI6OA==") is None
+
+
+async def test_the_audit_trail_keeps_its_newest_entries_within_its_bound(shop: Shop) -> None:
+    store = await shop.challenges()
+    settings = await TenantSettingsRepository(shop.redis, shop.box).get(store.tenant_id)
+    made = [
+        await open_for(store, settings, order_id=f"order-{i}", expected_phone=SHOPPER_PHONE)
+        for i in range(AUDIT_LENGTH + AUDIT_SLACK + 2)
+    ]
+    trail = await store.audit_trail(AUDIT_LENGTH * 2)
+    assert [e["challenge"] for e in trail] == [c.id for c in reversed(made)][:AUDIT_LENGTH]
+    stored = await shop.redis.llen(store.key("audit"))
+    assert AUDIT_LENGTH <= stored <= AUDIT_LENGTH + AUDIT_SLACK, "trimmed back, not unbounded"
