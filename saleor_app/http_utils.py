@@ -88,6 +88,9 @@ class RequestIds:
         return f"{self._prefix}{next(self._counter) & 0xFFFFFFFF:08x}"
 
 
+REQUEST_IDS = RequestIds()
+
+
 def _incoming_id(headers: list[tuple[bytes, bytes]]) -> str:
     """The caller's X-Request-Id when it is a usable id (alphanumeric, 64 chars at most)."""
     for name, value in headers:
@@ -103,13 +106,12 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_id(scope["headers"]) or self.ids.next()
+        request_id = _incoming_id(scope["headers"]) or REQUEST_IDS.next()
         id_header = (b"x-request-id", request_id.encode())
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -73,7 +73,7 @@ class _Lane:
     checked out of the client's pool, so closing the client closes it too."""
 
     def __init__(self, client: Redis) -> None:
-        self._client = client
+        self._pool = client.connection_pool
         self._connection: AbstractConnection | None = None
         self._queue: deque[_Call] = deque()
         self._drainer: asyncio.Task[None] | None = None
@@ -105,11 +105,10 @@ class _Lane:
     async def _ready_connection(self) -> AbstractConnection:
         """The lane's connection, checked by the pool's own readiness test (it reconnects one
         the server closed while the lane was idle)."""
-        pool = self._client.connection_pool
         if self._connection is None:
-            self._connection = await pool.get_connection()
+            self._connection = await self._pool.get_connection()
         else:
-            await pool.ensure_connection(self._connection)
+            await self._pool.ensure_connection(self._connection)
         return self._connection
 
     async def _send(self, connection: AbstractConnection, batch: list[_Call]) -> None:
@@ -139,8 +138,8 @@ class _Lane:
     async def _load_again(self, calls: list[_Call]) -> None:
         """Load scripts the store lost (restart, SCRIPT FLUSH), then send their calls first."""
         try:
-            for source in {call.script.script for call in calls}:
-                await self._client.script_load(source)
+            for script in {call.script.sha: call.script for call in calls}.values():
+                await script.registered_client.script_load(script.script)
         except Exception as exc:
             self._fail(calls, exc)
             return
