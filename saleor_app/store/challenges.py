@@ -56,7 +56,6 @@ POLICY_REGION = "pr"
 """Under SAME_COUNTRY: the region senders must share (of the expected phone, else the number)."""
 
 
-
 def audit_push(key: str, entry: str, length: str) -> str:
     """Lua that pushes `entry` onto the audit list `key` (Lua expressions), trimmed back to
     `length` entries once it is AUDIT_SLACK longer."""
