@@ -16,8 +16,9 @@ from prometheus_client.metrics import MetricWrapperBase
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
-_INIT_FIELDS = len(vars(logging.makeLogRecord({})))
+_RECORD_FIELDS = vars(logging.makeLogRecord({}))
+_STANDARD_ATTRS = set(_RECORD_FIELDS) | {"message", "asctime", "color_message"}
+_INIT_FIELDS = len(_RECORD_FIELDS)
 """Attributes a LogRecord sets itself; a record's `extra` fields come after them."""
 _SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorization")
 _ENCODE = json.JSONEncoder(default=str).encode

@@ -9,7 +9,6 @@ import pytest
 
 from saleor_app.core.model import Challenge
 from saleor_app.engine.challenges import open_for
-from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import (
@@ -183,7 +182,7 @@ async def test_sender_rate_limit(shop: Shop) -> None:
     answer = await generic(shop, SHOPPER_PHONE, challenge.code)
     assert answer.status_code == 200, "excess is acknowledged to the provider"
     assert (await status_of(shop, challenge.id)).status.value == "PENDING"
-    counter = ChallengeStore(shop.redis, (await shop.tenant()).id).key("rate", "sender", SHOPPER_PHONE)
+    counter = (await shop.challenges()).key("rate", "sender", SHOPPER_PHONE)
     assert await shop.redis.get(counter) == "4"
     assert 110 < await shop.redis.ttl(counter) <= 120, "the count ends with its window"
     metrics = (await asyncio.to_thread(shop.app.client().get, "/metrics")).text
