@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Frame, Page, async_playwright
 
 from saleor_app.app import create_app
 from tests.support.app_server import AppServer, free_port
@@ -32,6 +32,17 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def content_frame(page: Page, iframe: str, ready: str) -> Frame:
+    """The frame of the iframe `iframe` once `ready` is found inside it."""
+    await page.wait_for_selector(iframe)
+    handle = await page.query_selector(iframe)
+    assert handle is not None
+    frame = await handle.content_frame()
+    assert frame is not None
+    await frame.wait_for_selector(ready)
+    return frame
 
 
 def screenshot_path(name: str) -> str:

@@ -20,6 +20,7 @@ from playwright.async_api import Browser, Frame, Page, async_playwright
 
 from saleor_app.store.orders import OrderRepository, OrderState
 from tests.admin.support import held_order
+from tests.browser.support import content_frame
 from tests.support.shop import Shop, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -147,13 +148,7 @@ def host(shop: Shop) -> Iterator[DashboardHost]:
 
 async def app_frame(page: Page) -> Frame:
     """The iframe's frame, once the page inside it has loaded."""
-    await page.wait_for_selector("iframe#app")
-    handle = await page.query_selector("iframe#app")
-    assert handle is not None
-    frame = await handle.content_frame()
-    assert frame is not None
-    await frame.wait_for_selector(".tabs")
-    return frame
+    return await content_frame(page, "iframe#app", ".tabs")
 
 
 async def shoot(page: Page, frame: Frame, name: str) -> None:
