@@ -6,9 +6,16 @@ import logging
 
 from saleor_app.admin.types import Problem
 from saleor_app.context import AppContext
-from saleor_app.jobs.dead_letter import dead_letters
+from saleor_app.jobs.dead_letter import DEAD_LETTER_LENGTH, dead_letters
+from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.saleor_jobs import (
+    NO_VIRTUAL_NUMBER_PROBLEM,
+    failed_job_problem,
+    reported_problems_key,
+)
 from saleor_app.orders.channels import channel_statuses
 from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
+from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_settings import PROVIDERS, ChallengeMode
 from saleor_app.store.tenants import Tenant
 
@@ -16,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 async def problems(ctx: AppContext, tenant: Tenant) -> list[Problem]:
-    """Every problem found now, the most serious first."""
+    """Every problem found now, the most serious first; those fixed since they were reported
+    to Saleor are dismissed there."""
+    await dismiss_fixed(ctx, tenant)
     settings = await ctx.tenant_settings.get(tenant.id)
     found: list[Problem] = []
     if not settings.virtual_number:
@@ -81,3 +90,22 @@ async def _channel_problems(ctx: AppContext, tenant: Tenant) -> list[Problem]:
         for channel in channels
         if channel.auto_confirm and settings.mode_for_channel(channel.slug) is not ChallengeMode.OFF
     ]
+
+
+async def dismiss_fixed(ctx: AppContext, tenant: Tenant) -> list[str]:
+    """Queue the dismissal in Saleor of every problem reported there that is fixed now;
+    returns their keys."""
+    redis: Commands = ctx.store.client
+    reported: set[str] = await redis.smembers(reported_problems_key(tenant.id))
+    if not reported:
+        return []
+    settings = await ctx.tenant_settings.get(tenant.id)
+    still_open = {failed_job_problem(str(entry["job"]))
+                  for entry in await dead_letters(ctx, tenant.id, DEAD_LETTER_LENGTH)}
+    if not settings.virtual_number:
+        still_open.add(NO_VIRTUAL_NUMBER_PROBLEM)
+    fixed = sorted(reported - still_open)
+    if fixed:
+        await enqueue(ctx.queue, "dismiss_problems", key=f"dismiss:{tenant.id}:{','.join(fixed)}",
+                      tenant_id=tenant.id, keys=fixed)
+    return fixed

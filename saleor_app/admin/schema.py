@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from saleor_app.admin import types as t
 from saleor_app.admin.auth import Staff
 from saleor_app.admin.overview import overview
-from saleor_app.admin.problems import problems
+from saleor_app.admin.problems import dismiss_fixed, problems
 from saleor_app.admin.settings_api import apply_change, risk_rules, settings_view
 from saleor_app.admin.test_sms import send_test_sms
 from saleor_app.admin.views import challenge_view, order_view, when
@@ -203,6 +203,7 @@ class Mutation:
             await repo.save(admin.tenant.id, changed)
             current = changed
             log.info("settings changed", extra={"tenant": admin.tenant.id})
+            await dismiss_fixed(admin.app, admin.tenant)
         app_url = admin.app.settings.app_url
         return t.SettingsResult(
             settings=settings_view(current, admin.tenant, app_url), errors=errors

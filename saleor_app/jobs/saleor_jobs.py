@@ -10,11 +10,26 @@ from saleor_app.context import AppContext
 from saleor_app.jobs.dead_letter import bury
 from saleor_app.jobs.queue import enqueue
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
+from saleor_app.store.keys import tenant_key
 from saleor_app.store.orders import FINAL_STATES, OrderRepository, OrderState
+from saleor_app.store.redis import Commands
 
 log = logging.getLogger(__name__)
 
 ALREADY_DECIDED = "INVALID"
+NO_VIRTUAL_NUMBER_PROBLEM = "no-virtual-number"
+DISMISS_LIMIT = 100
+"""Problem keys per appProblemDismiss call (Saleor refuses more)."""
+
+
+def failed_job_problem(name: str) -> str:
+    """The Saleor problem key of a job that failed for good."""
+    return f"job-failed:{name}"
+
+
+def reported_problems_key(tenant_id: str) -> str:
+    """The set of problem keys reported to Saleor and not yet dismissed."""
+    return tenant_key(tenant_id, "saleor-problems")
 
 
 def confirm_key(tenant_id: str, order_id: str) -> str:
@@ -69,7 +84,7 @@ async def _bury_and_report(
         "report_problem",
         key=f"problem:{tenant_id}:{name}:{order}",
         tenant_id=tenant_id,
-        problem_key=f"job-failed:{name}",
+        problem_key=failed_job_problem(name),
         message=f"Reverse OTP could not run {name} for order {order}: see the app's Problems page.",
     )
 
@@ -215,8 +230,43 @@ async def report_problem(
 
     async def work(app: AppContext, saleor: SaleorClient) -> None:
         variables = {"key": problem_key, "message": message[:2000]}
-        await saleor.execute("app_problem_create", variables)
+        result = (await saleor.execute("app_problem_create", variables))["appProblemCreate"]
+        error = _first_error(result)
+        if error is not None:
+            raise SaleorRefused(f"appProblemCreate: {error.get('code')}")
+        redis: Commands = app.store.client
+        await redis.sadd(reported_problems_key(tenant_id), problem_key)
 
+    await _best_effort(ctx, tenant_id, "problem not reported", work)
+
+
+async def dismiss_problems(ctx: dict[str, Any], *, tenant_id: str, keys: list[str]) -> None:
+    """appProblemDismiss by key: Saleor's dashboard stops warning about fixed problems."""
+
+    async def work(app: AppContext, saleor: SaleorClient) -> None:
+        for start in range(0, len(keys), DISMISS_LIMIT):
+            batch = keys[start : start + DISMISS_LIMIT]
+            result = (await saleor.execute("app_problem_dismiss", {"keys": batch}))[
+                "appProblemDismiss"
+            ]
+            error = _first_error(result)
+            if error is not None:
+                raise SaleorRefused(f"appProblemDismiss: {error.get('code')}")
+            redis: Commands = app.store.client
+            await redis.srem(reported_problems_key(tenant_id), *batch)
+        log.info("problems dismissed in Saleor", extra={"tenant": tenant_id, "keys": keys})
+
+    await _best_effort(ctx, tenant_id, "problems not dismissed", work)
+
+
+async def _best_effort(
+    ctx: dict[str, Any],
+    tenant_id: str,
+    failure: str,
+    work: Callable[[AppContext, SaleorClient], Awaitable[None]],
+) -> None:
+    """Run a problem report or dismissal: retried while Saleor is unavailable, logged (never
+    buried, which would report a problem again) when Saleor refuses."""
     app: AppContext = ctx["app"]
     tenant = await app.tenants.get(tenant_id)
     if tenant is None:
@@ -224,4 +274,4 @@ async def report_problem(
     try:
         await work(app, app.saleor(tenant))
     except SaleorRefused as exc:
-        log.warning("problem not reported", extra={"tenant": tenant_id, "error": str(exc)})
+        log.warning(failure, extra={"tenant": tenant_id, "error": str(exc)})

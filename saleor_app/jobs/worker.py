@@ -12,6 +12,7 @@ from saleor_app.jobs.saleor_jobs import (
     add_order_note,
     cancel_order,
     confirm_order,
+    dismiss_problems,
     report_problem,
     write_private_metadata,
 )
@@ -26,6 +27,7 @@ FUNCTIONS: list[Any] = [
     add_order_note,
     write_private_metadata,
     report_problem,
+    dismiss_problems,
 ]
 
 

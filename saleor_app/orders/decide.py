@@ -19,6 +19,7 @@ from saleor_app.engine.challenges import (
 )
 from saleor_app.engine.limits import claim_once
 from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.saleor_jobs import NO_VIRTUAL_NUMBER_PROBLEM
 from saleor_app.orders.decision_jobs import METADATA_PREFIX, decision_jobs, problem_job
 from saleor_app.orders.facts import History, Purchase
 from saleor_app.orders.views import TenantGone, generation, with_view
@@ -128,8 +129,10 @@ async def _write_decision(
     problems: list[str] = []
     if decision is RiskDecision.CHALLENGE and earlier is None and not settings.virtual_number:
         decision = RiskDecision.REVIEW
-        log.warning("misconfiguration", extra={"tenant": tenant_id, "problem": "no-virtual-number"})
-        problems.append(problem_job(tenant_id, "no-virtual-number", NO_VIRTUAL_NUMBER))
+        log.warning(
+            "misconfiguration", extra={"tenant": tenant_id, "problem": NO_VIRTUAL_NUMBER_PROBLEM}
+        )
+        problems.append(problem_job(tenant_id, NO_VIRTUAL_NUMBER_PROBLEM, NO_VIRTUAL_NUMBER))
     fresh = decision is RiskDecision.CHALLENGE and earlier is None
     customer_key = History(ctx.store.client, tenant_id).customer_key(purchase)
     now = time.time()

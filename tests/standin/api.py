@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 NOT_UNCONFIRMED = "Provided order id belongs to an order with status different than unconfirmed."
 NO_PRODUCTS = "Provided order id belongs to an order without products."
 CANNOT_CANCEL = "This order can't be canceled."
+PROBLEM_DISMISS_LIMIT = 100
+"""Saleor's MAX_ITEMS_LIMIT of appProblemDismiss (ids or keys per call)."""
+DISMISS_BRANCHES = ("byApp", "byStaffWithIds", "byStaffWithKeys")
 CANCELLABLE = {
     "UNCONFIRMED",
     "UNFULFILLED",
@@ -85,6 +88,7 @@ class Api:
             ("Mutation", "channelUpdate"): self.m_channel_update,
             ("Mutation", "webhookUpdate"): self.m_webhook_update,
             ("Mutation", "appProblemCreate"): self.m_app_problem_create,
+            ("Mutation", "appProblemDismiss"): self.m_app_problem_dismiss,
             ("App", "accessToken"): self.f_app_access_token,
             ("App", "problems"): self.f_app_problems,
             ("*", "metafield"): self.f_metafield,
@@ -471,6 +475,66 @@ class Api:
         threshold = input.get("criticalThreshold")
         existing["isCritical"] = bool(threshold and existing["count"] >= threshold)
         return {"appProblem": existing, "errors": []}
+
+    def m_app_problem_dismiss(
+        self, _s: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`appProblemDismiss(input)` (3.22+): an app dismisses its own problems by ids or
+        keys (`byApp`); staff with MANAGE_APPS dismiss any app's (`byStaffWith*`)."""
+        ident = identity_of(info)
+        given = [name for name in DISMISS_BRANCHES if input.get(name) is not None]
+        if len(given) != 1:
+            names = ", ".join(f"'{name}'" for name in DISMISS_BRANCHES)
+            message = (
+                f"Argument '{given[0]}' cannot be combined with '{given[1]}'"
+                if given
+                else f"At least one of arguments is required: {names}."
+            )
+            return {"errors": [{"field": None, "code": "GRAPHQL_ERROR", "message": message}]}
+        branch = given[0]
+        body = input[branch]
+        if (branch == "byApp") != (ident.kind == "app"):
+            message = (
+                "Only app callers can use 'byApp'."
+                if branch == "byApp"
+                else "App callers cannot use this input. Use 'byApp' instead."
+            )
+            return {"errors": [{"field": branch, "code": "INVALID", "message": message}]}
+        ids, keys = body.get("ids") or [], body.get("keys") or []
+        if branch == "byApp" and ids and keys:
+            message = "Cannot specify both 'ids' and 'keys'."
+            return {"errors": [{"field": "byApp", "code": "INVALID", "message": message}]}
+        if branch == "byApp" and not ids and not keys:
+            message = "Must provide either 'ids' or 'keys'."
+            return {"errors": [{"field": "byApp", "code": "REQUIRED", "message": message}]}
+        for name, items in (("ids", ids), ("keys", keys)):
+            if len(items) > PROBLEM_DISMISS_LIMIT:
+                message = f"Cannot specify more than {PROBLEM_DISMISS_LIMIT} items."
+                return {"errors": [{"field": name, "code": "INVALID", "message": message}]}
+        if branch == "byApp":
+            owner = self.s.apps.get(str(ident.app_id))
+            problems = owner.node.get("problems", []) if owner else []
+            if any(p["id"] in ids for a in self.s.apps.values() if a is not owner
+                   for p in a.node.get("problems", [])):
+                message = "Cannot dismiss problems belonging to other apps."
+                return {"errors": [{"field": "ids", "code": "INVALID", "message": message}]}
+        elif branch == "byStaffWithKeys":
+            target = self.s.apps.get(str(body["app"]))
+            if target is None:
+                return {"errors": [id_error(str(body["app"]), "App", None, "app")]}
+            problems = target.node.get("problems", [])
+        else:
+            problems = [p for a in self.s.apps.values() for p in a.node.get("problems", [])]
+        by_user = ident.kind == "staff"
+        dismissed = {
+            "by": "USER" if by_user else "APP",
+            "user": self.s.users.get(ident.user_id or "") if by_user else None,
+            "userEmail": ident.email if by_user else None,
+        }
+        for problem in problems:
+            if problem["dismissed"] is None and (problem["id"] in ids or problem["key"] in keys):
+                problem["dismissed"] = dismissed
+        return {"errors": []}
 
     # ----- computed fields -----
     def f_app_access_token(

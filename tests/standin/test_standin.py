@@ -508,6 +508,48 @@ async def test_app_self_service_mutations(standin: SaleorStandIn) -> None:
     assert json.loads(body)["recipient"] == {"id": "QXBwOjk5"}
 
 
+DISMISS = "mutation($input: AppProblemDismissInput!) { appProblemDismiss(input: $input) { errors { field code } } }"
+PROBLEMS = "query($id: ID!) { app(id: $id) { problems { key dismissed { by userEmail } } } }"
+
+
+async def test_app_problem_dismiss(standin: SaleorStandIn) -> None:
+    """An app dismisses its own problems by key (byApp only, at most 100 keys); staff with
+    MANAGE_APPS dismiss an app's problems by keys; anonymous callers are refused."""
+    fake = FakeApp()
+    standin.outbound_transport = fake.transport
+    result = await standin.install(f"{fake.base}/api/manifest")
+    app_id = result.app.node["id"]
+    for key in ("sms", "other"):
+        create = f'mutation {{ appProblemCreate(input: {{message: "down", key: "{key}"}}) {{ errors {{ code }} }} }}'
+        assert gql(standin, create, token=result.token).json()["data"]["appProblemCreate"]["errors"] == []
+
+    def dismiss(variables: dict[str, Any], token: str | None) -> Any:
+        return gql(standin, DISMISS, {"input": variables}, token).json()
+
+    staff_branch = {"byStaffWithKeys": {"keys": ["sms"], "app": app_id}}
+    assert dismiss(staff_branch, result.token)["data"]["appProblemDismiss"]["errors"] == [
+        {"field": "byStaffWithKeys", "code": "INVALID"}
+    ]
+    too_many = {"byApp": {"keys": [f"k{i}" for i in range(101)]}}
+    assert dismiss(too_many, result.token)["data"]["appProblemDismiss"]["errors"] == [
+        {"field": "keys", "code": "INVALID"}
+    ]
+    assert "errors" in dismiss({"byApp": {"keys": ["sms"]}}, None)
+    assert dismiss({"byApp": {"keys": ["sms"]}}, result.token)["data"] == {
+        "appProblemDismiss": {"errors": []}
+    }
+    admin = standin.issue_staff_token(["MANAGE_APPS"], email="owner@example.com")
+    problems = gql(standin, PROBLEMS, {"id": app_id}, admin).json()["data"]["app"]["problems"]
+    assert problems == [
+        {"key": "sms", "dismissed": {"by": "APP", "userEmail": None}},
+        {"key": "other", "dismissed": None},
+    ]
+    other = {"byStaffWithKeys": {"keys": ["other"], "app": app_id}}
+    assert dismiss(other, admin)["data"] == {"appProblemDismiss": {"errors": []}}
+    problems = gql(standin, PROBLEMS, {"id": app_id}, admin).json()["data"]["app"]["problems"]
+    assert problems[1]["dismissed"] == {"by": "USER", "userEmail": "owner@example.com"}
+
+
 def test_next_schema_and_sync_delivery() -> None:
     """The "next" schema rejects orderAddNote; deliver_sync posts over real HTTP."""
     with SaleorStandIn("next") as saleor:
