@@ -21,7 +21,8 @@ RECENT_ORDERS = 1000
 
 
 def _staff_decided(entry: dict[str, Any]) -> bool:
-    """A challenge closed because staff approved the order did not expire."""
+    """A challenge closed as EXPIRED when staff approved the order (before staff decisions had
+    their own outcome) did not expire."""
     return entry["event"] == "EXPIRED" and "staff" in str(entry.get("why", ""))
 
 
@@ -57,7 +58,9 @@ async def overview(ctx: AppContext, tenant: Tenant, days: int) -> Overview:
         held=held,
         verified=events["VERIFIED"],
         expired=events["EXPIRED"],
-        rejected=events["REJECTED"],
+        rejected=events["REJECTED"] + events["REJECTED_BY_STAFF"],
+        rejected_by_staff=events["REJECTED_BY_STAFF"],
+        approved_by_staff=events["APPROVED"],
         pending_challenges=await store.pending_count(),
         median_seconds_to_verify=await _median_to_verify(ctx, tenant.id, trail),
         sms_received=received,

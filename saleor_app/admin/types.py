@@ -172,6 +172,16 @@ class OrderEvent:
 
 
 @strawberry.type
+class StaffDecision:
+    """A person's decision on a held order."""
+
+    action: str = strawberry.field(description="APPROVED or REJECTED.")
+    by: str
+    reason: str
+    at: datetime
+
+
+@strawberry.type
 class Order:
     """An order the app decided, with its score, reasons and challenge."""
 
@@ -187,6 +197,7 @@ class Order:
     phone_hint: str | None
     challenge_id: str | None
     challenge_status: str | None
+    staff_decision: StaffDecision | None
     dashboard_path: str
     dashboard_url: str
     history: list[OrderEvent]
@@ -284,7 +295,11 @@ class Overview:
     held: int
     verified: int
     expired: int
-    rejected: int
+    rejected: int = strawberry.field(
+        description="Rejected after too many wrong codes, or by staff (see rejected_by_staff)."
+    )
+    rejected_by_staff: int
+    approved_by_staff: int
     pending_challenges: int
     median_seconds_to_verify: float | None
     sms_received: int

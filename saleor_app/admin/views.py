@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import strawberry
 
-from saleor_app.admin.types import ChallengeView, Order, OrderEvent, Reason
+from saleor_app.admin.types import ChallengeView, Order, OrderEvent, Reason, StaffDecision
 from saleor_app.core.model import Challenge
 from saleor_app.core.phones import mask_phone
 from saleor_app.store.orders import OrderRecord
@@ -51,12 +52,24 @@ def order_view(record: OrderRecord, challenge: Challenge | None, saleor_api_url:
         phone_hint=record.phone_hint,
         challenge_id=record.challenge_id,
         challenge_status=challenge.status.value if challenge else None,
+        staff_decision=_staff_decision(record.staff),
         dashboard_path=dashboard_path(record.order_id),
         dashboard_url=dashboard_url(saleor_api_url, record.order_id),
         history=[
             OrderEvent(at=when(float(h["at"])), state=str(h["state"]), event=str(h["event"]))
             for h in record.history
         ],
+    )
+
+
+def _staff_decision(staff: dict[str, Any] | None) -> StaffDecision | None:
+    if not staff:
+        return None
+    return StaffDecision(
+        action=str(staff["action"]),
+        by=str(staff["by"]),
+        reason=str(staff.get("reason", "")),
+        at=when(float(staff["at"])),
     )
 
 

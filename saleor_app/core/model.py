@@ -11,12 +11,15 @@ CHALLENGE_ID_PREFIX = "ch_"
 
 
 class ChallengeStatus(StrEnum):
-    """Stored states; the API's NOT_REQUIRED is never stored."""
+    """Stored states; the API's NOT_REQUIRED is never stored. APPROVED and REJECTED_BY_STAFF
+    close a challenge on a person's decision (shoppers see NOT_REQUIRED and REJECTED)."""
 
     PENDING = "PENDING"
     VERIFIED = "VERIFIED"
     EXPIRED = "EXPIRED"
     REJECTED = "REJECTED"
+    APPROVED = "APPROVED"
+    REJECTED_BY_STAFF = "REJECTED_BY_STAFF"
 
 
 class SenderPolicy(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
@@ -21,8 +22,11 @@ async def approve_order(
     record = await orders.get(order_id)
     if record is None or record.state in FINAL_STATES:
         return record
-    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.EXPIRED, "approved by staff")
-    updated = await orders.set_state(order_id, OrderState.CONFIRMING, f"approved by {staff}")
+    decision = staff_decision("APPROVED", staff, reason)
+    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.APPROVED, decision)
+    updated = await orders.set_state(
+        order_id, OrderState.CONFIRMING, f"approved by {staff}", decision
+    )
     note = f"Reverse OTP: approved by {staff}" + (f": {reason}" if reason else ".")
     await enqueue(
         ctx.queue,
@@ -43,11 +47,14 @@ async def reject_order(
     record = await orders.get(order_id)
     if record is None or record.state in FINAL_STATES:
         return record
-    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.REJECTED, "rejected by staff")
+    decision = staff_decision("REJECTED", staff, reason)
+    await _close_challenge(ctx, tenant.id, record, ChallengeStatus.REJECTED_BY_STAFF, decision)
     settings = await ctx.tenant_settings.get(tenant.id)
     why = f": {reason}" if reason else "."
     if settings.reject_policy is ExpiryPolicy.CANCEL:
-        updated = await orders.set_state(order_id, OrderState.CANCELLING, f"rejected by {staff}")
+        updated = await orders.set_state(
+            order_id, OrderState.CANCELLING, f"rejected by {staff}", decision
+        )
         note = (
             f"Reverse OTP: rejected by {staff}{why} The order was cancelled; any payment "
             "must be refunded or voided through the payment app."
@@ -61,7 +68,7 @@ async def reject_order(
             note=note,
         )
         return updated
-    updated = await orders.set_state(order_id, OrderState.HELD, f"rejected by {staff}")
+    updated = await orders.set_state(order_id, OrderState.HELD, f"rejected by {staff}", decision)
     await add_note_later(
         ctx,
         tenant.id,
@@ -72,11 +79,21 @@ async def reject_order(
     return updated
 
 
+def staff_decision(action: str, staff: str, reason: str) -> dict[str, Any]:
+    """What the order record keeps of a person's decision."""
+    return {"action": action, "by": staff, "reason": reason, "at": time.time()}
+
+
 async def _close_challenge(
-    ctx: AppContext, tenant_id: str, record: OrderRecord, status: ChallengeStatus, why: str
+    ctx: AppContext,
+    tenant_id: str,
+    record: OrderRecord,
+    status: ChallengeStatus,
+    decision: dict[str, Any],
 ) -> None:
     if record.challenge_id is None:
         return
     store = ctx.challenges(tenant_id)
+    why = f"{decision['action'].lower()} by {decision['by']}"
     if await store.finish(record.challenge_id, status, time.time(), why, due_only=False):
         await store.publish(record.challenge_id, status.value)

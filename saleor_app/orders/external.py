@@ -14,6 +14,14 @@ from saleor_app.store.tenants import Tenant
 log = logging.getLogger(__name__)
 
 
+def _closing_status(state: OrderState, by_staff: bool) -> ChallengeStatus:
+    """A staff member's confirm or cancel in Saleor is their decision; another party's
+    confirm ends the challenge as expired, a cancel as rejected."""
+    if state is OrderState.CONFIRMED:
+        return ChallengeStatus.APPROVED if by_staff else ChallengeStatus.EXPIRED
+    return ChallengeStatus.REJECTED_BY_STAFF if by_staff else ChallengeStatus.REJECTED
+
+
 def issued_by_us(payload: dict[str, Any], tenant: Tenant) -> bool:
     """True when the event was caused by the app's own mutation."""
     principal = payload.get("issuingPrincipal") or {}
@@ -42,7 +50,7 @@ async def order_settled(
     if ours or record.challenge_id is None:
         return
     store = ctx.challenges(tenant.id)
-    status = ChallengeStatus.EXPIRED if state is OrderState.CONFIRMED else ChallengeStatus.REJECTED
+    status = _closing_status(state, by_staff=who == "User")
     if await store.finish(
         record.challenge_id, status, time.time(), f"order {state.value.lower()}", due_only=False
     ):

@@ -65,6 +65,8 @@ class OrderRecord:
     total: str = ""
     note: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    staff: dict[str, Any] | None = None
+    """A person's decision: {"action": APPROVED | REJECTED, "by", "reason", "at"}."""
 
     def to_json(self) -> str:
         """Stored form."""
@@ -118,10 +120,13 @@ class OrderRepository:
         raw = await self._redis.get(self.key(order_id))
         return OrderRecord.from_json(raw) if raw else None
 
-    async def set_state(self, order_id: str, state: OrderState, event: str) -> OrderRecord | None:
-        """Move an order to a new state and note why in its history; None when there is no
-        record, or the shop was uninstalled. Concurrent changes are each kept: the record is
-        written only if it is still the one read (else read again, at most CAS_ATTEMPTS times)."""
+    async def set_state(
+        self, order_id: str, state: OrderState, event: str, staff: dict[str, Any] | None = None
+    ) -> OrderRecord | None:
+        """Move an order to a new state and note why in its history (and who decided, for a
+        person's decision); None when there is no record, or the shop was uninstalled.
+        Concurrent changes are each kept: the record is written only if it is still the one
+        read (else read again, at most CAS_ATTEMPTS times)."""
         key = self.key(order_id)
         for _ in range(CAS_ATTEMPTS):
             raw = await self._redis.get(key)
@@ -129,7 +134,8 @@ class OrderRepository:
                 return None
             record = OrderRecord.from_json(raw)
             entry = {"at": time.time(), "state": state.value, "event": event}
-            updated = replace(record, state=state, history=[*record.history, entry])
+            updated = replace(record, state=state, history=[*record.history, entry],
+                              staff=staff or record.staff)
             answer = await self._redis.eval(
                 _REPLACE_IF_UNCHANGED, 2, key, auth_key(self.tenant_id),
                 raw, updated.to_json(), RETENTION_SECONDS,

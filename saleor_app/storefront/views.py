@@ -23,6 +23,12 @@ class ShopperStatus(StrEnum):
 
 
 FINAL = frozenset({ShopperStatus.VERIFIED, ShopperStatus.REJECTED, ShopperStatus.NOT_REQUIRED})
+STAFF_DECISIONS = {
+    ChallengeStatus.APPROVED: ShopperStatus.NOT_REQUIRED,
+    ChallengeStatus.REJECTED_BY_STAFF: ShopperStatus.REJECTED,
+}
+"""What a shopper sees of a challenge the merchant closed: the SMS is no longer needed, or
+the order was refused."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,11 @@ def _qr(number: str, body: str) -> str:
 
 
 def shopper_status(challenge: Challenge, now: float) -> ShopperStatus:
-    """The stored status, EXPIRED as soon as a pending code is past its expiry."""
+    """The stored status, EXPIRED as soon as a pending code is past its expiry; a staff
+    decision as the storefront contract names it."""
     if challenge.status is ChallengeStatus.PENDING and challenge.is_expired(now):
         return ShopperStatus.EXPIRED
-    return ShopperStatus(challenge.status.value)
+    return STAFF_DECISIONS.get(challenge.status) or ShopperStatus(challenge.status.value)
 
 
 def view_of(challenge: Challenge, keyword: str, now: float) -> ChallengeView:

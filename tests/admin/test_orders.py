@@ -60,6 +60,48 @@ async def test_approve_sends_exactly_one_order_confirm(shop: Shop) -> None:
     assert any("approved by admin@example.com: Known customer" in n for n in notes)
 
 
+async def storefront_status(shop: Shop, order_id: str) -> str:
+    query = "query($id: ID!) { orderChallenge(orderId: $id) { status } }"
+    async with httpx.AsyncClient(base_url=shop.app.url) as http:
+        answer = await http.post("/graphql", json={"query": query, "variables": {"id": order_id}},
+                                 headers={"Saleor-Api-Url": shop.saleor.api_url})
+    return str(answer.json()["data"]["orderChallenge"]["status"])
+
+
+async def widget_text(shop: Shop, order_id: str) -> str:
+    saleor = shop.saleor
+    form = {"saleorApiUrl": saleor.api_url, "appId": shop.installed.app_id, "orderId": order_id,
+            "accessToken": saleor.issue_app_bridge_token(shop.installed.app_id)}
+    async with httpx.AsyncClient(base_url=shop.app.url) as http:
+        shown = await http.post("/dashboard/order-widget", data=form)
+    assert shown.status_code == 200
+    return shown.text
+
+
+async def test_staff_decisions_read_as_such_everywhere(shop: Shop) -> None:
+    await shop.configure(reject_policy="KEEP_HELD")
+    approved, rejected = await held_order(shop), await held_order(shop, email="b@example.com")
+    await data(shop, APPROVE, {"id": approved["id"], "reason": "Known customer"})
+    await data(shop, REJECT, {"id": rejected["id"], "reason": "Stolen card"})
+    fields = "query($id: ID!) { order(id: $id) { challengeStatus staffDecision { action by reason } } }"
+    seen = (await data(shop, fields, {"id": approved["id"]}))["order"]
+    assert seen == {"challengeStatus": "APPROVED", "staffDecision": {
+        "action": "APPROVED", "by": "admin@example.com", "reason": "Known customer"}}
+    seen = (await data(shop, fields, {"id": rejected["id"]}))["order"]
+    assert seen == {"challengeStatus": "REJECTED_BY_STAFF", "staffDecision": {
+        "action": "REJECTED", "by": "admin@example.com", "reason": "Stolen card"}}
+    assert await storefront_status(shop, approved["id"]) == "NOT_REQUIRED"
+    assert await storefront_status(shop, rejected["id"]) == "REJECTED"
+    page = await widget_text(shop, approved["id"])
+    assert "Approved by admin@example.com" in page and "Known customer" in page
+    assert "approved by staff" in page and "Expired" not in page
+    page = await widget_text(shop, rejected["id"])
+    assert "Rejected by admin@example.com" in page and "rejected by staff" in page
+    figures = "query { overview { expired rejected rejectedByStaff approvedByStaff } }"
+    assert (await data(shop, figures))["overview"] == {
+        "expired": 0, "rejected": 1, "rejectedByStaff": 1, "approvedByStaff": 1}
+
+
 async def _confirmed(shop: Shop, order_id: str) -> bool:
     return await state_of(shop, order_id) is OrderState.CONFIRMED
 
@@ -85,7 +127,7 @@ async def test_reject_cancels_or_holds_as_configured(shop: Shop, policy: str) ->
     assert calls_for(shop, "orderConfirm", order["id"]) == []
     challenges = await data(shop, "query($id: String) { challenges(filter: {orderId: $id}) { status } }",
                             {"id": order["id"]})
-    assert challenges["challenges"] == [{"status": "REJECTED"}]
+    assert challenges["challenges"] == [{"status": "REJECTED_BY_STAFF"}]
 
 
 async def test_unknown_order_is_a_field_error(shop: Shop) -> None:
@@ -175,7 +217,7 @@ async def test_order_widget_verifies_the_posted_token(shop: Shop) -> None:
         shown = await http.post("/dashboard/order-widget", data=form)
         assert shown.status_code == 200
         assert "Risk score" in shown.text and "Billing country FR differs" in shown.text
-        assert "Pending" in shown.text
+        assert "Waiting for the shopper" in shown.text
         multipart = await http.post("/dashboard/order-widget",
                                     files={k: (None, v.encode()) for k, v in form.items()})
         assert multipart.status_code == 200 and "Risk score" in multipart.text

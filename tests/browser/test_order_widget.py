@@ -91,6 +91,11 @@ async def fits(page: Page, frame: Frame) -> dict[str, Any]:
     return {"action": last, **inner}
 
 
+async def reason_count(shop: Shop, order: dict[str, Any]) -> int:
+    query = "query($id: ID!) { order(id: $id) { reasons { rule } } }"
+    return len((await data(shop, query, {"id": order["id"]}))["order"]["reasons"])
+
+
 async def test_the_widget_reports_its_height_and_grows_to_seven_reasons(shop: Shop) -> None:
     order = await held_order(shop, **SEVEN_RULES)
     found = (await data(shop, "query($id: ID!) { order(id: $id) { decision reasons { rule } } }",
@@ -118,3 +123,31 @@ async def test_the_widget_reports_its_height_and_grows_to_seven_reasons(shop: Sh
             )
             narrow = await fits(page, frame)
             assert narrow["view"] > height and narrow["hidden"] == 0
+
+
+async def test_the_widget_grows_for_three_and_four_reasons_and_after_a_decision(shop: Shop) -> None:
+    await shop.configure(reject_policy="KEEP_HELD")
+    three = await held_order(shop)
+    four = await held_order(shop, email="buyer@mailinator.com")
+    assert (await reason_count(shop, three), await reason_count(shop, four)) == (3, 4)
+    approve = "mutation($id: ID!) { approveOrder(orderId: $id, reason: \"Called the shopper\") { errors { message } } }"
+    reject = "mutation($id: ID!) { rejectOrder(orderId: $id, reason: \"Card reported stolen\") { errors { message } } }"
+    approved = await held_order(shop, email="c@example.com")
+    rejected = await held_order(shop, email="d@example.com")
+    await data(shop, approve, {"id": approved["id"]})
+    await data(shop, reject, {"id": rejected["id"]})
+    pages = {f"/{name}": host_page(shop, order["id"])
+             for name, order in (("three", three), ("four", four), ("approved", approved),
+                                 ("rejected", rejected))}
+    with storefront_site(pages) as site:
+        async with chromium() as browser:
+            page = await browser.new_page(viewport={"width": 800, "height": 900})
+            for name, order in (("three", three), ("four", four), ("approved", approved),
+                                ("rejected", rejected)):
+                await page.goto(f"{site}/{name}")
+                frame = await widget_frame(page)
+                assert await frame.locator("ul.reasons li").count() == await reason_count(shop, order)
+                size = await fits(page, frame)
+                assert size["content"] <= size["view"] and size["hidden"] == 0, name
+                await page.screenshot(path=screenshot_path(f"order-widget-{name}"))
+            assert "Rejected by admin@example.com" in await frame.inner_text("#widget-root")

@@ -262,14 +262,15 @@
   /* ---------- overview ---------- */
 
   loaders.overview = function () {
-    return api("query { overview(days: 30) { held verified expired rejected pendingChallenges medianSecondsToVerify smsReceived saved currency outboundSmsPrice days { day smsReceived verified saved } } }")
+    return api("query { overview(days: 30) { held verified expired rejected rejectedByStaff approvedByStaff pendingChallenges medianSecondsToVerify smsReceived saved currency outboundSmsPrice days { day smsReceived verified saved } } }")
       .then(function (data) {
         var o = data.overview;
         var tiles = [
           ["Held now", number(o.held), "orders waiting for an SMS or for you"],
           ["Verified", number(o.verified), "last 30 days"],
           ["Expired", number(o.expired), "last 30 days"],
-          ["Rejected", number(o.rejected), "last 30 days"],
+          ["Rejected", number(o.rejected), "last 30 days, " + number(o.rejectedByStaff) + " of them by staff"],
+          ["Approved by staff", number(o.approvedByStaff), "held orders released by a person, last 30 days"],
           ["Median time to verify", duration(o.medianSecondsToVerify), "from code shown to SMS received"],
           ["SMS sent by shoppers", number(o.smsReceived), "last 30 days"],
           ["Not spent on outbound SMS", money(o.saved, o.currency), "at " + money(o.outboundSmsPrice, o.currency) + " per SMS", "wide"],
@@ -299,7 +300,21 @@
 
   /* ---------- orders ---------- */
 
-  var ORDER_FIELDS = "id number channel decision score state decidedAt total phoneHint challengeStatus dashboardPath dashboardUrl reasons { rule weight explanation }";
+  var ORDER_FIELDS = "id number channel decision score state decidedAt total phoneHint challengeStatus staffDecision { action by reason at } dashboardPath dashboardUrl reasons { rule weight explanation }";
+  var SMS_WORDS = {
+    PENDING: "SMS pending", VERIFIED: "SMS verified", EXPIRED: "SMS expired", REJECTED: "SMS rejected",
+    APPROVED: "Approved by staff", REJECTED_BY_STAFF: "Rejected by staff",
+  };
+
+  function staffLine(decision) {
+    if (!decision) return null;
+    var verb = decision.action === "APPROVED" ? "Approved" : "Rejected";
+    return el("p", { class: "staff-decision" }, [
+      el("strong", { text: verb + " by " + decision.by }),
+      decision.reason ? ": " + decision.reason : null,
+      el("span", { class: "muted", text: " · " + dateTime(decision.at) }),
+    ]);
+  }
 
   loaders.orders = function () {
     if (state.orderId) {
@@ -329,11 +344,12 @@
       el("div", { class: "order-head" }, [
         el("a", { class: "number", href: order.dashboardUrl, target: "_blank", rel: "noopener noreferrer", text: "Order #" + order.number, onclick: openInSaleor(order) }),
         el("span", { class: "badge state-" + order.state.toLowerCase(), text: label(order.state) }),
-        order.challengeStatus ? el("span", { class: "badge status-" + order.challengeStatus.toLowerCase(), text: "SMS " + label(order.challengeStatus) }) : null,
+        order.challengeStatus ? el("span", { class: "badge status-" + order.challengeStatus.toLowerCase().replace(/_/g, "-"), text: SMS_WORDS[order.challengeStatus] || "SMS " + label(order.challengeStatus) }) : null,
         el("span", { class: "spacer" }),
         el("span", { class: "score" }, ["Risk score ", el("strong", { text: number(order.score, 1) })]),
       ]),
       el("div", { class: "order-meta", text: [order.total, order.channel, order.phoneHint, dateTime(order.decidedAt)].filter(Boolean).join(" · ") }),
+      staffLine(order.staffDecision),
       reasons,
     ]);
     if (order.state === "HELD") card.appendChild(orderActions(order));
