@@ -18,6 +18,7 @@ from saleor_app.jobs.saleor_jobs import (
 )
 from saleor_app.jobs.webhook_activation import activate_webhooks
 from saleor_app.orders.outcome import apply_challenge_outcome
+from saleor_app.orders.verdict import write_order_verdict
 
 FUNCTIONS: list[Any] = [
     activate_webhooks,
@@ -26,6 +27,7 @@ FUNCTIONS: list[Any] = [
     cancel_order,
     add_order_note,
     write_private_metadata,
+    write_order_verdict,
     report_problem,
     dismiss_problems,
 ]

@@ -9,6 +9,7 @@ from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import add_note_later, cancel_key, confirm_key
+from saleor_app.orders.verdict import write_verdict_later
 from saleor_app.store.orders import FINAL_STATES, OrderRecord, OrderRepository, OrderState
 from saleor_app.store.tenant_settings import ExpiryPolicy
 from saleor_app.store.tenants import Tenant
@@ -27,6 +28,7 @@ async def approve_order(
     updated = await orders.set_state(
         order_id, OrderState.CONFIRMING, f"approved by {staff}", decision
     )
+    await write_verdict_later(ctx, tenant.id, order_id, "approved")
     note = f"Reverse OTP: approved by {staff}" + (f": {reason}" if reason else ".")
     await enqueue(
         ctx.queue,
@@ -55,6 +57,7 @@ async def reject_order(
         updated = await orders.set_state(
             order_id, OrderState.CANCELLING, f"rejected by {staff}", decision
         )
+        await write_verdict_later(ctx, tenant.id, order_id, "rejected")
         note = (
             f"Reverse OTP: rejected by {staff}{why} The order was cancelled; any payment "
             "must be refunded or voided through the payment app."
@@ -69,6 +72,7 @@ async def reject_order(
         )
         return updated
     updated = await orders.set_state(order_id, OrderState.HELD, f"rejected by {staff}", decision)
+    await write_verdict_later(ctx, tenant.id, order_id, "rejected")
     await add_note_later(
         ctx,
         tenant.id,

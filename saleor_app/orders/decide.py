@@ -20,8 +20,9 @@ from saleor_app.engine.challenges import (
 from saleor_app.engine.limits import claim_once
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import NO_VIRTUAL_NUMBER_PROBLEM
-from saleor_app.orders.decision_jobs import METADATA_PREFIX, decision_jobs, problem_job
+from saleor_app.orders.decision_jobs import decision_jobs, problem_job
 from saleor_app.orders.facts import History, Purchase
+from saleor_app.orders.verdict import VERIFIED_AT_CHECKOUT_RULE, checkout_items
 from saleor_app.orders.views import TenantGone, generation, with_view
 from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore, audit_entry
 from saleor_app.store.decisions import CODE_TAKEN, WRITTEN, ChallengeWrite, DecisionWrite, write
@@ -45,12 +46,12 @@ NO_VIRTUAL_NUMBER = (
     "app's settings."
 )
 VERIFIED_AT_CHECKOUT = {
-    "rule": "verified_at_checkout",
+    "rule": VERIFIED_AT_CHECKOUT_RULE,
     "weight": 0.0,
     "explanation": "The phone was verified by SMS during checkout.",
 }
 
-__all__ = ["METADATA_PREFIX", "decide_checkout", "decide_order", "rules_for"]
+__all__ = ["decide_checkout", "decide_order", "rules_for"]
 
 
 def rules_for(settings: TenantSettings, channel: str) -> RiskRules:
@@ -252,11 +253,9 @@ async def decide_checkout(ctx: AppContext, tenant: Tenant, checkout: dict[str, A
         return RiskDecision.REVIEW.value
     except TenantGone:
         return RiskDecision.ALLOW.value
-    items = {
-        f"{METADATA_PREFIX}decision": decision.value,
-        f"{METADATA_PREFIX}score": f"{assessment.score:g}",
-        f"{METADATA_PREFIX}challenge": challenge.id,
-    }
+    items = checkout_items(
+        decision=decision.value, score=f"{assessment.score:g}", challenge=challenge.id
+    )
     await enqueue(
         ctx.queue,
         "write_private_metadata",

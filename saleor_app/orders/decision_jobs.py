@@ -7,28 +7,14 @@ from datetime import UTC, datetime
 from saleor_app.core.model import Challenge
 from saleor_app.jobs.outbox import job_request
 from saleor_app.jobs.saleor_jobs import confirm_key
+from saleor_app.orders.verdict import verdict_job
 from saleor_app.store.orders import Decision, OrderRecord
-
-METADATA_PREFIX = "reverse_otp."
 
 
 def decision_jobs(tenant_id: str, record: OrderRecord, challenge: Challenge | None) -> list[str]:
     """Metadata always; orderConfirm for ALLOW, else the hold note."""
     order_id = record.order_id
-    reasons = ",".join(str(r["rule"]) for r in record.reasons)
-    items = {
-        f"{METADATA_PREFIX}decision": record.decision.value,
-        f"{METADATA_PREFIX}score": f"{record.score:g}",
-        f"{METADATA_PREFIX}reasons": reasons,
-        f"{METADATA_PREFIX}challenge": record.challenge_id or "",
-    }
-    metadata = job_request(
-        "write_private_metadata",
-        f"meta:{tenant_id}:{order_id}:{record.decision.value}",
-        tenant_id=tenant_id,
-        object_id=order_id,
-        items=items,
-    )
+    metadata = verdict_job(tenant_id, order_id, "decided")
     if record.decision is Decision.ALLOW:
         follow = job_request(
             "confirm_order", confirm_key(tenant_id, order_id), tenant_id=tenant_id,

@@ -12,8 +12,9 @@ from saleor_app.core.model import ChallengeStatus
 from saleor_app.core.phones import mask_phone
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import add_note_later, cancel_key, confirm_key
-from saleor_app.orders.decide import METADATA_PREFIX, rules_for
+from saleor_app.orders.decide import rules_for
 from saleor_app.orders.facts import History
+from saleor_app.orders.verdict import checkout_items, write_verdict_later
 from saleor_app.store.orders import OrderRepository, OrderState
 from saleor_app.store.tenant_settings import ExpiryPolicy
 
@@ -39,10 +40,7 @@ async def apply_challenge_outcome(
         )
     if challenge.order_id is None:
         if challenge.checkout_id and challenge.status is ChallengeStatus.VERIFIED:
-            items = {
-                f"{METADATA_PREFIX}verified": "true",
-                f"{METADATA_PREFIX}challenge": challenge.id,
-            }
+            items = checkout_items(verified="true", challenge=challenge.id)
             await enqueue(
                 app.queue,
                 "write_private_metadata",
@@ -70,14 +68,7 @@ async def apply_challenge_outcome(
             order_id=order_id,
             note=note,
         )
-        await enqueue(
-            app.queue,
-            "write_private_metadata",
-            key=f"meta:{tenant_id}:{order_id}:verified",
-            tenant_id=tenant_id,
-            object_id=order_id,
-            items={f"{METADATA_PREFIX}verified": "true", f"{METADATA_PREFIX}verified_by": sender},
-        )
+        await write_verdict_later(app, tenant_id, order_id, "verified")
         return
     what = "expired" if challenge.status is ChallengeStatus.EXPIRED else "was rejected"
     if settings.expiry_policy is ExpiryPolicy.CANCEL:
