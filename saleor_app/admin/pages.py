@@ -68,6 +68,7 @@ async def dashboard_page(request: Request) -> Response:
         theme=_theme(query.get("theme")),
         locale=_locale(query.get("locale")),
         api_url=ctx.settings.app_url + "/api/admin/graphql",
+        manifest_url=ctx.settings.app_url + "/api/manifest",
         assets=ctx.settings.app_url + "/dashboard/assets",
         providers=PROVIDERS,
     )

@@ -334,7 +334,7 @@ async def test_messages_from_other_origins_are_ignored(
         host.token,
     )
     await asyncio.sleep(0.5)
-    assert "Open this page from the Saleor dashboard" in await page.inner_text("#connection")
+    assert "open Reverse OTP from your Saleor Dashboard" in await page.inner_text("#connection")
     assert await page.locator("#tiles .tile").count() == 0
     await page.close()
 

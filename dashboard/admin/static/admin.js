@@ -87,7 +87,21 @@
     }
   }
 
-  function nextToken(timeoutMs, stale) {
+  var TOKEN_WAIT_MS = 5000;
+  var NOT_IN_SALEOR = "Not connected to Saleor: open Reverse OTP from your Saleor Dashboard (Extensions → Reverse OTP).";
+
+  function outsideSaleor() {
+    return window.parent === window || !state.saleorApiUrl;
+  }
+
+  function firstToken() {
+    /* Inside Saleor the handshake comes at once; without it, fail fast instead of spinning. */
+    if (state.token) return Promise.resolve(state.token);
+    if (outsideSaleor()) return Promise.reject(new ApiError(401, NOT_IN_SALEOR));
+    return nextToken(TOKEN_WAIT_MS, null, NOT_IN_SALEOR);
+  }
+
+  function nextToken(timeoutMs, stale, message) {
     /* Resolves with the first token that differs from `stale` (Saleor may repeat one). */
     return new Promise(function (resolve, reject) {
       var done = false;
@@ -103,7 +117,7 @@
       setTimeout(function () {
         if (done) return;
         done = true;
-        reject(new ApiError(401, "Saleor sent no fresh token: reload the page."));
+        reject(new ApiError(401, message || "Saleor sent no fresh token: reload the page."));
       }, timeoutMs);
     });
   }
@@ -129,8 +143,7 @@
   }
 
   function api(query, variables) {
-    var ready = state.token ? Promise.resolve(state.token) : nextToken(60000, null);
-    return ready.then(function () {
+    return firstToken().then(function () {
       return post(query, variables);
     }).then(function (response) {
       if (response.status === 401 && state.token) {
@@ -539,6 +552,11 @@
 
   function saveSettings(event) {
     event.preventDefault();
+    if (!state.token) {
+      $("settings-status").textContent = "Not saved.";
+      fail(new ApiError(401, NOT_IN_SALEOR));
+      return;
+    }
     var problems = [];
     var input = collectSettings(problems);
     if (problems.length) { showErrors(problems); return; }
@@ -681,10 +699,13 @@
   if (loaders[initial]) state.section = initial;
   state.orderId = params.get("orderId");
   if (state.orderId) state.section = "orders";
+  if (outsideSaleor()) {
+    document.querySelector(".shell").hidden = true;
+    $("outside").hidden = false;
+    setConnection(false, NOT_IN_SALEOR);
+  }
   show(state.section);
-  if (window.parent === window) {
-    setConnection(false, "Open this page from the Saleor dashboard (Apps → Reverse OTP).");
-  } else {
+  if (window.parent !== window) {
     sendAction("notifyReady", {});
   }
 })();
