@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 
 MAX_PHONE_BODY = 2048
 MAX_TEXT_CHARS = 320
+PHONE_WORDS = {
+    "VERIFIED": "Code accepted: the order is released.",
+    "WRONG_CODE": "Not accepted: this is not the code the shop is waiting for from this phone.",
+    "WRONG_SENDER": "Not accepted: the code is right, but it must come from the phone number "
+    "given at checkout.",
+    "NO_MATCH": "Not accepted: no order is waiting for this code at this number.",
+    "RATE_LIMITED": "Ignored: too many messages from this phone in a short time. Open a new "
+    "demo order to start again.",
+    "LATE": "Not accepted: the code has expired. Ask the shop for a new code.",
+    "ALREADY_FINAL": "Nothing to do: this order was already decided.",
+    "DUPLICATE": "Already received: the same message arrived twice.",
+    "UNREADABLE_SENDER": "Not accepted: the sender's number could not be read.",
+}
+"""What the app did with the simulated SMS, in a tester's words."""
 
 templates = Environment(
     loader=FileSystemLoader(DASHBOARD_DIR / "widget"),
@@ -91,7 +105,22 @@ async def phone_send(request: Request) -> Response:
     except httpx.HTTPError as exc:
         log.warning("demo phone: app unreachable", extra={"error": str(exc)})
         return error_response(502, "APP_UNREACHABLE", "the app's inbound endpoint did not answer")
-    return JSONResponse({"delivered": answer.is_success, "status": answer.status_code})
+    outcome = _outcome(answer)
+    words = PHONE_WORDS.get(outcome or "", f"The app answered HTTP {answer.status_code}.")
+    return JSONResponse(
+        {"delivered": answer.is_success, "status": answer.status_code, "outcome": outcome,
+         "message": words}
+    )
+
+
+def _outcome(answer: httpx.Response) -> str | None:
+    """The outcome the generic endpoint reports, if it reported one."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    outcome = body.get("outcome") if isinstance(body, dict) else None
+    return outcome if isinstance(outcome, str) else None
 
 
 def demo_routes() -> list[BaseRoute]:

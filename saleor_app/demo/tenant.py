@@ -8,6 +8,7 @@ from saleor_app.context import AppContext
 from saleor_app.core.model import Challenge
 from saleor_app.engine.challenges import open_for
 from saleor_app.store.keys import tenant_id_for
+from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_settings import ProviderSettings, TenantSettings
 from saleor_app.store.tenants import Tenant
 
@@ -37,9 +38,11 @@ async def install_demo(ctx: AppContext) -> Tenant:
 
 
 async def demo_order(ctx: AppContext) -> Challenge:
-    """A fresh fake order held with a challenge for the demo shopper's phone."""
+    """A fresh fake order held with a challenge for the demo shopper's phone; the shopper's
+    per-sender SMS limit starts again with each demo order."""
     settings = await ctx.tenant_settings.get(DEMO_TENANT_ID)
     order_id = "demo-order-" + secrets.token_hex(6)
-    return await open_for(
-        ctx.challenges(DEMO_TENANT_ID), settings, order_id=order_id, expected_phone=DEMO_SHOPPER
-    )
+    store = ctx.challenges(DEMO_TENANT_ID)
+    redis: Commands = ctx.store.client
+    await redis.delete(store.key("rate", "sender", DEMO_SHOPPER))
+    return await open_for(store, settings, order_id=order_id, expected_phone=DEMO_SHOPPER)

@@ -65,7 +65,9 @@ async def inbound_sms(request: Request) -> Response:
     labelled(metric, provider, answer.label).inc()
     if answer.logged:
         setattr(request.state, LOGGED_BY_HANDLER, True)
-    return answer.response if answer.response else _acknowledge(adapter.acknowledgement)
+    if answer.response:
+        return answer.response
+    return _acknowledge(adapter.acknowledgement, answer.outcome)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class _Answer:
     response: Response | None = None
     retry: bool = False
     logged: bool = False
+    outcome: str | None = None
 
 
 async def _handle(
@@ -115,10 +118,13 @@ async def _handle(
         if fresh:
             raise RedisError("tenant data kept changing while an SMS was received")
         return _Answer("stale", retry=True)
-    return _Answer(outcome.outcome.lower(), logged=True)
+    return _Answer(outcome.outcome.lower(), logged=True, outcome=outcome.outcome)
 
 
-def _acknowledge(ack: Acknowledgement) -> Response:
+def _acknowledge(ack: Acknowledgement, outcome: str | None) -> Response:
+    if ack.tells_outcome and outcome:
+        body = b'{"ok": true, "outcome": "%s"}' % outcome.encode("ascii")
+        return Response(body, status_code=ack.status, media_type=ack.content_type)
     return Response(ack.body, status_code=ack.status, media_type=ack.content_type or None)
 
 

@@ -61,6 +61,9 @@ class Acknowledgement:
     status: int
     content_type: str
     body: bytes
+    tells_outcome: bool = False
+    """The body is JSON and also says what the SMS did (`outcome`, e.g. WRONG_CODE): only for
+    our own `generic` protocol, whose callers hold the tenant's inbound secret."""
 
 
 class SignatureError(Exception):

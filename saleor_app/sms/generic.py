@@ -70,7 +70,7 @@ class GenericAdapter:
     """JSON POST `{"from", "to", "text", "id"}` for any gateway and for the simulator."""
 
     name = "generic"
-    acknowledgement = Acknowledgement(200, "application/json", b'{"ok": true}')
+    acknowledgement = Acknowledgement(200, "application/json", b'{"ok": true}', tells_outcome=True)
 
     def parse(self, request: InboundRequest, secrets: ProviderSecrets, now: float) -> InboundSms:
         """Verify `X-Signature` over the raw body, then read the JSON object."""

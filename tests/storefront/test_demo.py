@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Locator, Page
 
 from saleor_app.demo.tenant import DEMO_API_URL, DEMO_SHOPPER, DEMO_TENANT_ID
 from saleor_app.store.sealing import SecretBox
@@ -50,23 +51,67 @@ async def test_demo_page_loop_in_the_browser(demo_server: DemoServer) -> None:
         assert bad.status_code == 400
     async with chromium() as browser:
         page = await browser.new_page(**DESKTOP)
-        await page.goto(demo_server.url + "/demo")
-        widget = page.locator("reverse-otp-challenge")
-        await widget.locator(".code").wait_for(timeout=5000)
-        code = await widget.locator(".code").inner_text()
+        widget, code = await fresh_demo_order(page, demo_server)
         assert await page.locator("#text").input_value() == code
         await page.screenshot(path=screenshot_path("demo-pending"), full_page=True)
         started = time.monotonic()
         await page.locator("#send").click()
         await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=2000)
         assert time.monotonic() - started < 2
-        await page.locator(".bubble").wait_for()
-        assert "delivered" in await page.locator(".bubble").inner_text()
+        await page.locator(".reply").wait_for()
+        assert await page.locator(".reply").get_attribute("data-outcome") == "VERIFIED"
+        assert "Code accepted" in await page.locator(".reply").inner_text()
         await page.screenshot(path=screenshot_path("demo-verified"), full_page=True)
         order_id = await widget.get_attribute("order-id")
     answer = await post(demo_server.url, BY_ORDER, {"id": order_id}, api_url=DEMO_API_URL)
     assert answer.json()["data"]["orderChallenge"]["status"] == "VERIFIED"
     assert DEMO_SHOPPER.endswith(answer.json()["data"]["orderChallenge"]["phoneHint"][-2:])
+
+
+OTHER_PHONE = "+33699999999"
+
+
+async def fresh_demo_order(page: Page, server: DemoServer) -> tuple[Locator, str]:
+    """Open /demo (a new demo order); its widget and the code it shows."""
+    await page.goto(server.url + "/demo")
+    widget = page.locator("reverse-otp-challenge")
+    await widget.locator(".code").wait_for(timeout=5000)
+    return widget, await widget.locator(".code").inner_text()
+
+
+async def phone_says(page: Page, sender: str, text: str) -> tuple[str, str]:
+    """Send one message from the simulated phone; the app's answer as shown under it."""
+    replies = page.locator(".reply")
+    before = await replies.count()
+    await page.locator("#from").fill(sender)
+    await page.locator("#text").fill(text)
+    await page.locator("#send").click()
+    await page.wait_for_function(f"document.querySelectorAll('.reply').length > {before}")
+    reply = replies.nth(before)
+    return str(await reply.get_attribute("data-outcome")), await reply.inner_text()
+
+
+async def test_the_demo_phone_shows_the_apps_real_answer(demo_server: DemoServer) -> None:
+    async with chromium() as browser:
+        page = await browser.new_page(**DESKTOP)
+        widget, code = await fresh_demo_order(page, demo_server)
+        outcome, words = await phone_says(page, DEMO_SHOPPER, "hello")
+        assert outcome == "WRONG_CODE" and "not the code" in words
+        outcome, words = await phone_says(page, OTHER_PHONE, code)
+        assert outcome == "WRONG_SENDER" and "must come from the phone number" in words
+        outcome, words = await phone_says(page, OTHER_PHONE, "hello")
+        assert outcome == "NO_MATCH" and "no order is waiting" in words
+        # The shopper's phone sends too often (the per-sender limit is 10 per 10 minutes).
+        outcomes = [(await phone_says(page, DEMO_SHOPPER, "hello"))[0] for _ in range(10)]
+        assert outcomes[-1] == "RATE_LIMITED" and "RATE_LIMITED" not in outcomes[:-1]
+        assert "too many messages" in (await page.locator(".reply").last.inner_text())
+        await page.screenshot(path=screenshot_path("demo-phone-answers"), full_page=True)
+
+        # A new demo order starts the shopper's limit again: the right code verifies it.
+        widget, code = await fresh_demo_order(page, demo_server)
+        outcome, words = await phone_says(page, DEMO_SHOPPER, code)
+        assert outcome == "VERIFIED" and "Code accepted" in words
+        await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=5000)
 
 
 async def demo_server_tenant(server: DemoServer):
