@@ -94,7 +94,7 @@ async def phone_says(page: Page, sender: str, text: str) -> tuple[str, str]:
 async def test_the_demo_phone_shows_the_apps_real_answer(demo_server: DemoServer) -> None:
     async with chromium() as browser:
         page = await browser.new_page(**DESKTOP)
-        widget, code = await fresh_demo_order(page, demo_server)
+        _, code = await fresh_demo_order(page, demo_server)
         outcome, words = await phone_says(page, DEMO_SHOPPER, "hello")
         assert outcome == "WRONG_CODE" and "not the code" in words
         outcome, words = await phone_says(page, OTHER_PHONE, code)
@@ -108,7 +108,7 @@ async def test_the_demo_phone_shows_the_apps_real_answer(demo_server: DemoServer
         await page.screenshot(path=screenshot_path("demo-phone-answers"), full_page=True)
 
         # A new demo order starts the shopper's limit again: the right code verifies it.
-        widget, code = await fresh_demo_order(page, demo_server)
+        _, code = await fresh_demo_order(page, demo_server)
         outcome, words = await phone_says(page, DEMO_SHOPPER, code)
         assert outcome == "VERIFIED" and "Code accepted" in words
         await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=5000)
