@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from saleor_app.context import AppContext
+from saleor_app.demo.merchant import merchant_view
 from saleor_app.demo.simulator import send_sms
 from saleor_app.demo.tenant import (
     DEMO_API_URL,
@@ -22,6 +23,7 @@ from saleor_app.demo.tenant import (
 )
 from saleor_app.http_utils import BodyTooLarge, error_response, read_body
 from saleor_app.paths import DASHBOARD_DIR
+from saleor_app.saleor.manifest import app_version
 from saleor_app.storefront.limits import allow_client
 from saleor_app.storefront.services import services
 
@@ -123,9 +125,36 @@ def _outcome(answer: httpx.Response) -> str | None:
     return outcome if isinstance(outcome, str) else None
 
 
+async def merchant_page(request: Request) -> Response:
+    """GET /demo/merchant: the demo tenant's Overview and Orders, read-only."""
+    ctx: AppContext = request.app.state.ctx
+    view = await merchant_view(ctx)
+    if view is None:
+        return error_response(503, "NO_DEMO_TENANT", "the demo tenant is missing")
+    o = view.figures
+    tiles = [
+        ("Waiting for an SMS", o.pending_challenges, "demo orders held right now"),
+        ("Verified", o.verified, "last 30 days"),
+        ("Expired", o.expired, "last 30 days"),
+        ("Rejected", o.rejected, "last 30 days, too many wrong codes"),
+        ("SMS sent by shoppers", o.sms_received, "last 30 days"),
+        ("Not spent on outbound SMS", f"{o.saved:.2f} {o.currency}",
+         f"at {o.outbound_sms_price:.2f} {o.currency} per SMS"),
+    ]
+    page = templates.get_template("demo_merchant.html").render(
+        app_url=ctx.settings.app_url,
+        assets=ctx.settings.app_url + "/dashboard/assets",
+        version=app_version(),
+        tiles=tiles,
+        orders=view.orders,
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
 def demo_routes() -> list[BaseRoute]:
     """Routes that exist only in demo mode."""
     return [
         Route("/demo", demo_page, methods=["GET"]),
+        Route("/demo/merchant", merchant_page, methods=["GET"]),
         Route("/demo/phone/send", phone_send, methods=["POST"]),
     ]

@@ -113,6 +113,20 @@ async def test_the_demo_phone_shows_the_apps_real_answer(demo_server: DemoServer
         assert outcome == "VERIFIED" and "Code accepted" in words
         await page.locator("reverse-otp-challenge[status=VERIFIED]").wait_for(timeout=5000)
 
+        # Both halves in one minute: the merchant's side of the same demo, read-only.
+        await page.click("text=See the merchant's side")
+        await page.wait_for_selector("#order-rows tr[data-status]")
+        statuses = await page.eval_on_selector_all(
+            "#order-rows tr[data-status]", "rows => rows.map(r => r.dataset.status)")
+        assert statuses[:2] == ["VERIFIED", "REJECTED"]
+        tiles = dict(zip(await page.locator(".tile .label").all_inner_texts(),
+                         await page.locator(".tile .value").all_inner_texts(), strict=True))
+        assert tiles["Verified"] == "1" and tiles["Rejected"] == "1"
+        assert await page.locator("form, button, input, select, textarea").count() == 0
+        await page.screenshot(path=screenshot_path("demo-merchant"), full_page=True)
+    async with httpx.AsyncClient(base_url=demo_server.url) as http:
+        assert (await http.post("/demo/merchant")).status_code == 405
+
 
 async def demo_server_tenant(server: DemoServer):
     import redis.asyncio as aioredis
