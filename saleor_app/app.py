@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from saleor_app.store.redis import open_store
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.tenant_cache import TenantCache
 from saleor_app.store.tenant_settings import TenantSettingsRepository
-from saleor_app.store.tenants import TenantRepository
+from saleor_app.store.tenants import Tenant, TenantRepository
 from saleor_app.storefront.routes import storefront_routes
 from saleor_app.storefront.services import storefront_services
 
@@ -79,9 +79,15 @@ async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings, *, with_worker: bool = True, announce: bool = False, demo: bool = False
+    settings: Settings,
+    *,
+    with_worker: bool = True,
+    announce: bool = False,
+    demo: bool = False,
+    on_demo: Callable[[Tenant], None] | None = None,
 ) -> Starlette:
-    """The ASGI app; with_worker also runs background jobs in this process."""
+    """The ASGI app; with_worker also runs background jobs in this process; `on_demo` is
+    given the demo tenant once it is installed."""
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
@@ -89,10 +95,11 @@ def create_app(
         async with open_context(settings, metrics) as ctx, storefront_services(app, ctx):
             app.state.ctx = ctx
             log.info("store ready", extra={"store": ctx.store.description})
-            if demo:
-                await install_demo(ctx)
+            demo_tenant = await install_demo(ctx) if demo else None
             if announce:
                 _announce(settings, ctx)
+            if demo_tenant is not None and on_demo is not None:
+                on_demo(demo_tenant)
             _settle_heap()
             if with_worker:
                 async with running_worker(ctx):

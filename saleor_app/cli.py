@@ -34,9 +34,24 @@ def serve(args: argparse.Namespace) -> None:
         overrides["app_url"] = f"http://{args.host}:{args.port}"
     settings = _settings(**overrides)
     configure_logging(settings.log_level)
-    app = create_app(settings, with_worker=True, announce=True, demo=args.demo)
-    if args.demo:
-        print(f"  demo page: {settings.app_url}/demo", flush=True)
+    from saleor_app.demo.tenant import DEMO_NUMBER, DEMO_SHOPPER
+    from saleor_app.store.tenants import Tenant
+
+    def announce_demo(tenant: Tenant) -> None:
+        url = settings.app_url
+        print(
+            f"  demo page: {url}/demo (merchant's side: {url}/demo/merchant)\n"
+            f"  demo inbound URL (generic): {url}/api/sms/generic/{tenant.inbound_key}\n"
+            f"  demo inbound secret: {tenant.inbound_secret}\n"
+            f"  try: saleor-reverse-otp simulate-sms --url {url} --tenant-key "
+            f"{tenant.inbound_key} --secret {tenant.inbound_secret} --from {DEMO_SHOPPER} "
+            f"--to {DEMO_NUMBER} --text <the code on the demo page>",
+            flush=True,
+        )
+
+    app = create_app(
+        settings, with_worker=True, announce=True, demo=args.demo, on_demo=announce_demo
+    )
     uvicorn.run(
         app,
         host=args.host,

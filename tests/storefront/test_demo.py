@@ -14,13 +14,14 @@ import httpx
 import pytest
 from playwright.async_api import Locator, Page
 
-from saleor_app.demo.tenant import DEMO_API_URL, DEMO_SHOPPER, DEMO_TENANT_ID
+from saleor_app.demo.tenant import DEMO_API_URL, DEMO_NUMBER, DEMO_SHOPPER, DEMO_TENANT_ID
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.tenants import TenantRepository
 from tests.browser.support import DESKTOP, DemoServer, chromium, screenshot_path
 from tests.storefront.client import BY_ORDER, open_challenge, post
-from tests.support.app_server import SECRET_KEY, AppServer
-from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
+from tests.support.app_server import SECRET_KEY, AppServer, free_port
+from tests.support.cli import cli_process
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 
 
 @pytest.fixture
@@ -129,15 +130,7 @@ async def test_the_demo_phone_shows_the_apps_real_answer(demo_server: DemoServer
 
 
 async def demo_server_tenant(server: DemoServer):
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(server.settings.redis_url, decode_responses=True)
-    try:
-        tenant = await TenantRepository(client, SecretBox(SECRET_KEY)).get(DEMO_TENANT_ID)
-    finally:
-        await client.aclose()
-    assert tenant is not None
-    return tenant
+    return await demo_server_tenant_at(server.settings.redis_url)
 
 
 async def test_simulate_sms_command(shop: Shop) -> None:
@@ -158,3 +151,55 @@ async def test_simulate_sms_command(shop: Shop) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("200")
     assert (await (await shop.challenges()).get(challenge.id)).status.value == "VERIFIED"
+
+
+async def test_serve_demo_prints_what_simulate_sms_needs(clean_redis: str, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = cli_process(clean_redis, tmp_path, url, "serve", "--demo", "--port", str(port),
+                         stdout=subprocess.PIPE)
+    try:
+        assert server.stdout is not None
+        lines: list[str] = []
+        while not any("demo inbound secret" in line for line in lines):
+            line = await asyncio.wait_for(asyncio.to_thread(server.stdout.readline), timeout=60)
+            assert line, "serve --demo ended before printing the demo tenant"
+            lines.append(line.decode())
+        printed = dict(line.strip().split(": ", 1) for line in lines if line.startswith("  demo "))
+        tenant = await demo_server_tenant_at(clean_redis)
+        assert printed["demo inbound URL (generic)"] == f"{url}/api/sms/generic/{tenant.inbound_key}"
+        assert printed["demo inbound secret"] == tenant.inbound_secret
+        page = await wait_for(lambda: _get(url + "/demo"))
+        order_id = page.split('order-id="', 1)[1].split('"', 1)[0]
+        found = await post(url, BY_ORDER, {"id": order_id}, api_url=DEMO_API_URL)
+        code = found.json()["data"]["orderChallenge"]["code"]
+        command = [sys.executable, "-m", "saleor_app.cli", "simulate-sms", "--url", url,
+                   "--tenant-key", tenant.inbound_key, "--secret", printed["demo inbound secret"],
+                   "--from", DEMO_SHOPPER, "--to", DEMO_NUMBER, "--text", code]
+        done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
+                                       timeout=30)
+        assert done.returncode == 0 and '"outcome": "VERIFIED"' in done.stdout, done.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def _get(url: str) -> str | None:
+    try:
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(url)
+    except httpx.HTTPError:
+        return None
+    return answer.text if answer.status_code == 200 else None
+
+
+async def demo_server_tenant_at(redis_url: str):
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        tenant = await TenantRepository(client, SecretBox(SECRET_KEY)).get(DEMO_TENANT_ID)
+    finally:
+        await client.aclose()
+    assert tenant is not None
+    return tenant

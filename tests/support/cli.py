@@ -10,10 +10,11 @@ from pathlib import Path
 from tests.support.app_server import SECRET_KEY
 
 
-def cli_process(redis_url: str, data_dir: Path, app_url: str, *args: str,
+def cli_process(redis_url: str, data_dir: Path, app_url: str, *args: str, stdout: int = subprocess.DEVNULL,
                 **env: str) -> subprocess.Popen[bytes]:
-    """`saleor-reverse-otp <args>` on this store and public URL, quiet, extra `env` added."""
+    """`saleor-reverse-otp <args>` on this store and public URL, quiet (unless `stdout` is
+    subprocess.PIPE), extra `env` added."""
     full = {**os.environ, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY,
             "DATA_DIR": str(data_dir), "APP_URL": app_url, "LOG_LEVEL": "WARNING", **env}
     return subprocess.Popen([sys.executable, "-m", "saleor_app.cli", *args], env=full,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=stdout, stderr=subprocess.DEVNULL)
