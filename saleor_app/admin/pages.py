@@ -43,6 +43,14 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 MAX_FORM_BYTES = 64 * 1024
+PROVIDER_NAMES = {
+    "smsmode": "smsmode",
+    "twilio": "Twilio",
+    "vonage": "Vonage",
+    "plivo": "Plivo",
+    "telnyx": "Telnyx",
+    "generic": "Generic (your own gateway)",
+}
 
 
 def _theme(value: str | None) -> str:
@@ -71,6 +79,7 @@ async def dashboard_page(request: Request) -> Response:
         manifest_url=ctx.settings.app_url + "/api/manifest",
         assets=ctx.settings.app_url + "/dashboard/assets",
         providers=PROVIDERS,
+        provider_names=PROVIDER_NAMES,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, Frame, Page, async_playwright
+from playwright.async_api import Browser, Frame, Page, async_playwright, expect
 
 from saleor_app.store.orders import OrderRepository, OrderState
 from tests.admin.support import held_order
@@ -361,3 +361,25 @@ async def test_order_popup_for_older_saleor_shows_that_order(shop: Shop, browser
         await page.close()
     finally:
         popup.close()
+
+
+async def test_orders_say_whose_move_it_is(shop: Shop, host: DashboardHost, browser: Browser) -> None:
+    """Held orders waiting for the shopper's SMS and those waiting for the merchant read
+    differently, and "Needs your decision" lists only the latter; providers show their names."""
+    waiting = await held_order(shop)
+    review = await held_order(shop, email="buyer@mailinator.com", total=5000.0,
+                              billing_phone="+442079460000")
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await open_section(frame, "orders", "#order-list .order")
+    badges = {await card.get_attribute("data-order-id"): await card.locator(".badge").first.inner_text()
+              for card in await frame.locator("#order-list .order").all()}
+    assert badges == {waiting["id"]: "Waiting for the shopper's SMS", review["id"]: "Needs your decision"}
+    await frame.click('.seg[data-orders="DECIDE"]')
+    await expect(frame.locator("#order-list .order")).to_have_count(1)
+    assert await frame.locator("#order-list .order").get_attribute("data-order-id") == review["id"]
+    await shoot(page, frame, "orders-needs-decision")
+    await open_section(frame, "settings", '.provider[data-provider="twilio"]')
+    assert await frame.inner_text('.provider[data-provider="twilio"] legend') == "Twilio"
+    await page.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from playwright.async_api import expect
+
 from tests.browser.support import chromium, content_frame, screenshot_path
 from tests.browser.test_dashboard import DashboardHost
 from tests.support.shop import Shop
@@ -45,9 +47,8 @@ async def test_without_a_token_every_button_answers_at_once(shop: Shop) -> None:
 
             await frame.click('.tab[data-section="settings"]')
             await frame.click("#settings-form button[type=submit]")
-            await frame.wait_for_function(
-                "document.getElementById('settings-status').textContent === 'Not saved.'",
-                timeout=ANSWER_WITHIN_MS,
+            await expect(frame.locator("#settings-status")).to_have_text(
+                "Not saved.", timeout=ANSWER_WITHIN_MS
             )
             assert "Not connected to Saleor" in await frame.inner_text("#banner")
             assert await frame.locator("#settings-errors").is_hidden()

@@ -314,6 +314,7 @@
   /* ---------- orders ---------- */
 
   var ORDER_FIELDS = "id number channel decision score state decidedAt total phoneHint challengeStatus staffDecision { action by reason at } dashboardPath dashboardUrl reasons { rule weight explanation }";
+  var MODE_WORDS = { RISK_BASED: "Risky orders only", ALWAYS: "Every order", OFF: "Never" };
   var SMS_WORDS = {
     PENDING: "SMS pending", VERIFIED: "SMS verified", EXPIRED: "SMS expired", REJECTED: "SMS rejected",
     APPROVED: "Approved by staff", REJECTED_BY_STAFF: "Rejected by staff",
@@ -339,14 +340,26 @@
       });
     }
     var query = "query($state: String) { orders(state: $state, limit: 100) { " + ORDER_FIELDS + " } }";
-    return api(query, { state: state.ordersFilter || null }).then(function (data) {
+    var decide = state.ordersFilter === "DECIDE";
+    return api(query, { state: decide ? "HELD" : state.ordersFilter || null }).then(function (data) {
       var list = clear($("order-list"));
-      if (!data.orders.length) {
-        list.appendChild(el("div", { class: "card muted", text: state.ordersFilter === "HELD" ? "No order is held right now." : "No order decided yet." }));
+      var orders = decide ? data.orders.filter(needsDecision) : data.orders;
+      if (!orders.length) {
+        var empty = decide ? "No order needs your decision." : state.ordersFilter === "HELD" ? "No order is held right now." : "No order decided yet.";
+        list.appendChild(el("div", { class: "card muted", text: empty }));
       }
-      data.orders.forEach(function (order) { list.appendChild(orderCard(order)); });
+      orders.forEach(function (order) { list.appendChild(orderCard(order)); });
     });
   };
+
+  function needsDecision(order) {
+    return order.state === "HELD" && order.challengeStatus !== "PENDING";
+  }
+
+  function stateWords(order) {
+    if (order.state !== "HELD") return label(order.state);
+    return needsDecision(order) ? "Needs your decision" : "Waiting for the shopper's SMS";
+  }
 
   function orderCard(order) {
     var reasons = el("ul", { class: "reasons" }, order.reasons.map(function (r) {
@@ -356,7 +369,7 @@
     var card = el("article", { class: "order", "data-order-id": order.id }, [
       el("div", { class: "order-head" }, [
         el("a", { class: "number", href: order.dashboardUrl, target: "_blank", rel: "noopener noreferrer", text: "Order #" + order.number, onclick: openInSaleor(order) }),
-        el("span", { class: "badge state-" + order.state.toLowerCase(), text: label(order.state) }),
+        el("span", { class: "badge state-" + order.state.toLowerCase(), text: stateWords(order) }),
         order.challengeStatus ? el("span", { class: "badge status-" + order.challengeStatus.toLowerCase().replace(/_/g, "-"), text: SMS_WORDS[order.challengeStatus] || "SMS " + label(order.challengeStatus) }) : null,
         el("span", { class: "spacer" }),
         el("span", { class: "score" }, ["Risk score ", el("strong", { text: number(order.score, 1) })]),
@@ -590,7 +603,7 @@
           el("td", {}, [el("strong", { text: c.name }), el("div", { class: "muted", text: c.slug })]),
           el("td", {}, [el("span", { class: "badge " + (c.autoConfirm ? "no" : "yes"), text: c.autoConfirm ? "On" : "Off" })]),
           el("td", {}, [el("span", { class: "badge " + (c.canHold ? "yes" : "no"), text: c.canHold ? "Yes" : "No: Saleor confirms orders itself" })]),
-          el("td", { text: label(c.challengeMode) }),
+          el("td", { text: MODE_WORDS[c.challengeMode] || label(c.challengeMode) }),
           el("td", { class: "num" }, [action]),
         ]));
       });
@@ -628,7 +641,7 @@
         clear(box);
         box.appendChild(el("strong", { text: r.message }));
         if (r.challengeId) {
-          var rows = [["From", r.smsFrom], ["To", r.smsTo], ["Text", r.smsText], ["Inbound endpoint", "HTTP " + r.httpStatus], ["Challenge", r.challengeId + " → " + r.challengeStatus]];
+          var rows = [["From", r.smsFrom], ["To", r.smsTo], ["Text", r.smsText], ["Inbound endpoint", "HTTP " + r.httpStatus], ["Test challenge", SMS_WORDS[r.challengeStatus] || label(r.challengeStatus)]];
           box.appendChild(el("dl", {}, rows.reduce(function (all, row) {
             return all.concat([el("dt", { text: row[0] }), el("dd", { text: row[1] })]);
           }, [])));
