@@ -380,6 +380,14 @@ async def test_orders_say_whose_move_it_is(shop: Shop, host: DashboardHost, brow
     await expect(frame.locator("#order-list .order")).to_have_count(1)
     assert await frame.locator("#order-list .order").get_attribute("data-order-id") == review["id"]
     await shoot(page, frame, "orders-needs-decision")
+    card = frame.locator(f'.order[data-order-id="{review["id"]}"]')
+    await card.locator(".order-actions input").fill("Called the shopper")
+    await card.locator("button", has_text="Approve").click()
+    await expect(frame.locator("#order-list .order")).to_have_count(0)
+    await frame.click('.seg[data-orders=""]')
+    decided = frame.locator(f'.order[data-order-id="{review["id"]}"] .staff-decision')
+    await expect(decided).to_contain_text("Approved by admin@example.com: Called the shopper")
+    await shoot(page, frame, "orders-after-approve")
     await open_section(frame, "settings", '.provider[data-provider="twilio"]')
     assert await frame.inner_text('.provider[data-provider="twilio"] legend') == "Twilio"
     await page.close()

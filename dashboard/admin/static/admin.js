@@ -370,7 +370,7 @@
       el("div", { class: "order-head" }, [
         el("a", { class: "number", href: order.dashboardUrl, target: "_blank", rel: "noopener noreferrer", text: "Order #" + order.number, onclick: openInSaleor(order) }),
         el("span", { class: "badge state-" + order.state.toLowerCase(), text: stateWords(order) }),
-        order.challengeStatus ? el("span", { class: "badge status-" + order.challengeStatus.toLowerCase().replace(/_/g, "-"), text: SMS_WORDS[order.challengeStatus] || "SMS " + label(order.challengeStatus) }) : null,
+        order.challengeStatus && order.challengeStatus !== "PENDING" ? el("span", { class: "badge status-" + order.challengeStatus.toLowerCase().replace(/_/g, "-"), text: SMS_WORDS[order.challengeStatus] || "SMS " + label(order.challengeStatus) }) : null,
         el("span", { class: "spacer" }),
         el("span", { class: "score" }, ["Risk score ", el("strong", { text: number(order.score, 1) })]),
       ]),
