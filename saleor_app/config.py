@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     """Open HTTP connections per process; new ones beyond it are closed at once."""
     max_connections_per_client: int = Field(default=200, ge=0, le=1_000_000)
     """Open HTTP connections per client address (0: no cap; off behind a trusted proxy)."""
+    metrics_token: str = ""
+    """When set, `GET /metrics` needs `Authorization: Bearer <token>` (401 without it)."""
 
     @field_validator("app_url")
     @classmethod
@@ -89,7 +91,7 @@ class Settings(BaseSettings):
                 ) from None
         return items
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
     def _long_enough(cls, value: str) -> str:
         if value and len(value) < 32:
