@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvloop
 
-from bench import release, sms, webhooks
+from bench import release, slow_requests, sms, webhooks
 from bench.load import build_request, closed_loop, closed_loop_httpx
 from bench.rig import Rig
 from bench.table import Row, machine, mib, per_s, ratio, render
@@ -162,6 +162,9 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
         rows += await memory_rows("app without worker, (a)(b)(c) loads", *app_rss)
         step("(e) storefront")
         rows += await storefront_rows(scale is QUICK, rig, work_dir)
+        step("(f) ordinary clients during a slow-request attack")
+        rows += await slow_requests.rows(rig.store.url, work_dir / "slow-requests",
+                                         5.0 if scale is QUICK else 15.0)
     finally:
         await rig.stop()
     return rows

@@ -28,6 +28,7 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from saleor_app.app import create_app
+    from saleor_app.http_limits import limited_server_options
 
     overrides: dict[str, object] = {}
     if "APP_URL" not in os.environ:
@@ -61,6 +62,7 @@ def serve(args: argparse.Namespace) -> None:
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         server_header=False,
+        **limited_server_options(settings),
     )
 
 

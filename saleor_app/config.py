@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed;
     empty: none, and the TCP peer is the client."""
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """A request's headers must be complete this long after its connection opens (or after the
+    previous response); otherwise the connection is closed."""
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """A request's body must be complete this long after its headers; otherwise it is closed."""
+    max_connections: int = Field(default=2000, ge=1, le=1_000_000)
+    """Open HTTP connections per process; new ones beyond it are closed at once."""
+    max_connections_per_client: int = Field(default=200, ge=0, le=1_000_000)
+    """Open HTTP connections per client address (0: no cap; off behind a trusted proxy)."""
+    metrics_token: str = ""
+    """When set, `GET /metrics` needs `Authorization: Bearer <token>` (401 without it)."""
 
     @field_validator("app_url")
     @classmethod
@@ -80,7 +91,7 @@ class Settings(BaseSettings):
                 ) from None
         return items
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
     def _long_enough(cls, value: str) -> str:
         if value and len(value) < 32:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from saleor_app.context import AppContext
+from saleor_app.http_utils import error_response
 from saleor_app.store.redis import RedisError
 
 
@@ -31,8 +33,15 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus text exposition."""
+    """Prometheus text exposition (behind METRICS_TOKEN when the operator set one)."""
     ctx: AppContext = request.app.state.ctx
+    expected = ctx.settings.metrics_token
+    if expected and not hmac.compare_digest(
+        request.headers.get("authorization", "").encode(), f"Bearer {expected}".encode()
+    ):
+        refused = error_response(401, "METRICS_TOKEN_REQUIRED", "send the metrics token")
+        refused.headers["WWW-Authenticate"] = "Bearer"
+        return refused
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

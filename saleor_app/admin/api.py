@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,6 +12,7 @@ from saleor_app.admin.auth import AuthRefused, authenticate, bearer_token, tenan
 from saleor_app.admin.schema import AdminContext, schema
 from saleor_app.context import AppContext
 from saleor_app.http_utils import BodyTooLarge, error_response, read_body
+from saleor_app.json_input import loads_untrusted
 from saleor_app.store.redis import RedisError
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _request(body: bytes) -> tuple[str, dict[str, Any] | None, str | None]:
     """Query, variables and operation name of a GraphQL POST body; ValueError if malformed."""
-    document = json.loads(body)
+    document = loads_untrusted(body)
     if not isinstance(document, dict) or not isinstance(document.get("query"), str):
         raise ValueError("the body must be a JSON object with a query string")
     variables = document.get("variables")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.types import ExecutionContext, Info
 
 from graphql import GraphQLError
@@ -31,6 +38,9 @@ log = logging.getLogger(__name__)
 
 MAX_REASON = 500
 MAX_LIMIT = 200
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 20
+MAX_QUERY_TOKENS = 4000
 
 
 class SaleorError(Exception):
@@ -307,4 +317,16 @@ class AdminSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-schema = AdminSchema(query=Query, mutation=Mutation)
+def _shape_limits() -> list[Any]:
+    """Depth, alias and token limits: one request's cost stays bounded."""
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
+    return [
+        lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+        lambda: AddValidationRules(rules),
+    ]
+
+
+schema = AdminSchema(query=Query, mutation=Mutation, extensions=_shape_limits())

@@ -30,6 +30,7 @@ from saleor_app.core.risk import (
     RiskRules,
 )
 from saleor_app.core.spec import MAX_CODE_LENGTH, MIN_CODE_LENGTH, CodeSpec
+from saleor_app.sms.vonage import METHODS as VONAGE_METHODS
 from saleor_app.store.tenant_settings import (
     PROVIDERS,
     InvalidSettings,
@@ -226,8 +227,7 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     if not 0 <= price <= 10:
         add("outboundSmsPrice", "The price of one outbound SMS must be between 0 and 10.")
     for origin in data["allowed_origins"]:
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+        if not _is_origin(origin):
             add(
                 "allowedOrigins",
                 f"Write each origin like https://shop.example.com ({origin!r} is not one).",
@@ -235,6 +235,13 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     for name in data["providers"]:
         if name not in PROVIDERS:
             add("providers", f"Unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
+    for name, provider in data["providers"].items():
+        method = (provider or {}).get("vonage_signature_method")
+        if method is not None and method.lower() not in VONAGE_METHODS:
+            add(
+                f"providers.{name}.vonageSignatureMethod",
+                f"Use one of {', '.join(VONAGE_METHODS)} (as set in the Vonage dashboard).",
+            )
     for slug, channel in data["channels"].items():
         try:
             RiskRules().with_overrides(channel.get("risk") or {})
@@ -246,6 +253,26 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
         for problem in spec.validate(strict_sender=strict):
             add("codeLength", problem)
     return errors
+
+
+def _is_origin(origin: str) -> bool:
+    """`scheme://host[:port]` and nothing else: no path, query, fragment, user or spaces."""
+    try:
+        parts = urlsplit(origin)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and port_ok
+        and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+        and origin.isascii()
+        and origin.isprintable()
+        and " " not in origin
+        and "?" not in origin
+        and "#" not in origin
+    )
 
 
 def apply_change(

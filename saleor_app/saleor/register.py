@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
+from saleor_app.json_input import loads_untrusted
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks
 from saleor_app.saleor.manifest import manifest_identifier
@@ -65,8 +65,8 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
 
 def _auth_token(body: bytes) -> str | None:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = loads_untrusted(body)
+    except ValueError:
         return None
     token = data.get("auth_token") if isinstance(data, dict) else None
     return token if isinstance(token, str) and token else None

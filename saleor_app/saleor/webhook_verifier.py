@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from saleor_app.json_input import loads_untrusted
 from saleor_app.refusal import Refused
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks, may_refresh_jwks
 from saleor_app.saleor.signature import SignatureInvalid, verify_webhook_signature
@@ -110,8 +110,8 @@ class WebhookVerifier:
 
 def _parse_payload(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = loads_untrusted(body)
+    except ValueError:
         raise WebhookRefused(400, "MALFORMED_BODY", "body is not JSON") from None
     if not isinstance(payload, dict):
         raise WebhookRefused(400, "MALFORMED_BODY", "body is not a JSON object")

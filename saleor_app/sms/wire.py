@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
@@ -10,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from starlette.datastructures import Headers
 
+from saleor_app.json_input import loads_untrusted
 from saleor_app.sms.base import InboundRequest, MalformedRequest, SignatureError
 
 Pairs = list[tuple[str, str]]
@@ -91,8 +91,8 @@ def url_query(request: InboundRequest, fallback: str | None = None) -> Pairs:
 def load_object(body: bytes) -> dict[str, object]:
     """Parse a JSON object from raw bytes."""
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
+        document = loads_untrusted(body)
+    except ValueError:
         raise MalformedRequest("body is not valid JSON") from None
     if not isinstance(document, dict):
         raise MalformedRequest("JSON body must be an object")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -12,6 +11,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from saleor_app.http_utils import BodyTooLarge, read_body
+from saleor_app.json_input import loads_untrusted
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.store.redis import RedisError
 from saleor_app.storefront.context import StorefrontContext, valid_api_url
@@ -76,8 +76,8 @@ async def _cors_headers(request: Request, api_url: str | None) -> dict[str, str]
 
 def _parse(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | None:
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = loads_untrusted(body)
+    except ValueError:
         return None
     if not isinstance(document, dict):
         return None

@@ -162,3 +162,35 @@ async def test_generic_signing_secret_only_on_explicit_request(shop: Shop) -> No
     assert tenant.inbound_secret not in settings.text
     revealed = await data(shop, "mutation { revealGenericSecret }")
     assert revealed["revealGenericSecret"] == tenant.inbound_secret
+
+
+async def test_malformed_origins_and_unknown_vonage_methods_are_refused(shop: Shop) -> None:
+    for origin in ["https://shop.example.com?x=1", "https://user@shop.example.com",
+                   "https://shop.example.com#top", "https://shop example.com",
+                   "https://shop.example.com:99999", "https://", "javascript:alert(1)"]:
+        result = await update(shop, allowedOrigins=[origin])
+        assert [e["field"] for e in result["errors"]] == ["allowedOrigins"], origin
+    result = await update(shop, providers=[{"provider": "vonage",
+                                            "vonageSignatureMethod": "rot13"}])
+    (error,) = result["errors"]
+    assert error["field"] == "providers.vonage.vonageSignatureMethod"
+    assert "sha256" in error["message"]
+    assert (await current(shop))["allowedOrigins"] == []
+    kept = await update(shop, allowedOrigins=["https://shop.example.com:8443"], providers=[
+        {"provider": "vonage", "vonageSignatureMethod": "sha512"}])
+    assert kept["errors"] == []
+    assert kept["settings"]["allowedOrigins"] == ["https://shop.example.com:8443"]
+
+
+async def test_costly_merchant_queries_are_refused(shop: Shop) -> None:
+    from saleor_app.admin.schema import MAX_ALIASES, MAX_QUERY_TOKENS
+
+    token = shop.saleor.issue_app_bridge_token(shop.installed.app_id)
+    aliased = "{ " + " ".join(f"a{i}: settings {{ codeLength }}" for i in range(300)) + " }"
+    answer = await admin(shop, token, aliased)
+    assert answer.status_code in (200, 400)
+    assert answer.json()["errors"] and not answer.json().get("data")
+    within = "{ " + " ".join(f"a{i}: settings {{ codeLength }}" for i in range(MAX_ALIASES)) + " }"
+    assert (await admin(shop, token, within)).json()["data"]["a0"]["codeLength"] == 8
+    long = "{ settings { " + "codeLength " * MAX_QUERY_TOKENS + "} }"
+    assert "token" in (await admin(shop, token, long)).json()["errors"][0]["message"].lower()

@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Callable
 
 from saleor_app.http_utils import RequestIds
 from tests.support.app_server import AppServer
@@ -17,6 +18,18 @@ def test_health_ready_and_metrics(app_server: AppServer) -> None:
     assert metrics.status_code == 200
     assert 'rotp_http_requests_total{route="/api/manifest",status="200"} 1.0' in metrics.text
     assert "rotp_store_ping_seconds_count 1.0" in metrics.text
+
+
+def test_metrics_behind_the_operator_token(start_app: Callable[..., AppServer]) -> None:
+    token = "metrics-token-0123456789abcdef0123456789"
+    with start_app(metrics_token=token).client() as http:
+        missing = http.get("/metrics")
+        wrong = http.get("/metrics", headers={"Authorization": f"Bearer {token[:-1]}x"})
+        right = http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert token not in missing.text
+    assert right.status_code == 200 and "rotp_http_requests_total" in right.text
 
 
 def test_no_redirects_for_trailing_slashes(app_server: AppServer) -> None:

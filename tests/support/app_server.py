@@ -13,6 +13,7 @@ import uvicorn
 
 from saleor_app.app import create_app
 from saleor_app.config import Settings, load_settings
+from saleor_app.http_limits import limited_server_options
 
 SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
 
@@ -47,6 +48,7 @@ class AppServer:
             log_config=None,
             access_log=False,
             lifespan="on",
+            **limited_server_options(self.settings),
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, daemon=True)
