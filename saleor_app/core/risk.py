@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from saleor_app.core.countries import country_label
+
 DEFAULT_AMOUNT_THRESHOLDS: Mapping[str, float] = {
     "EUR": 250.0,
     "USD": 275.0,
@@ -192,10 +194,18 @@ def _fire(facts: RiskInput, rules: RiskRules) -> list[Reason]:
         fired.append(reason("first_order"))
     billing, shipping = facts.billing_country, facts.shipping_country
     if billing and shipping and billing != shipping:
-        fired.append(reason("country_mismatch", billing=billing, shipping=shipping))
+        fired.append(
+            reason(
+                "country_mismatch", billing=country_label(billing), shipping=country_label(shipping)
+            )
+        )
     if facts.phone_country and billing and facts.phone_country != billing:
         fired.append(
-            reason("phone_country_mismatch", phone_country=facts.phone_country, billing=billing)
+            reason(
+                "phone_country_mismatch",
+                phone_country=country_label(facts.phone_country),
+                billing=country_label(billing),
+            )
         )
     if not facts.phone:
         fired.append(reason("no_phone"))

@@ -216,7 +216,7 @@ async def test_order_widget_verifies_the_posted_token(shop: Shop) -> None:
     async with httpx.AsyncClient(base_url=shop.app.url) as http:
         shown = await http.post("/dashboard/order-widget", data=form)
         assert shown.status_code == 200
-        assert "Risk score" in shown.text and "Billing country FR differs" in shown.text
+        assert "Risk score" in shown.text and "Billing country France (FR) differs" in shown.text
         assert "Waiting for the shopper" in shown.text
         multipart = await http.post("/dashboard/order-widget",
                                     files={k: (None, v.encode()) for k, v in form.items()})

@@ -191,7 +191,7 @@ async def test_dashboard_sections_in_an_iframe(shop: Shop, host: DashboardHost, 
     # Orders: the held order with its reasons; approve it with a reason.
     await open_section(frame, "orders", "#order-list .order")
     card = frame.locator(f'.order[data-order-id="{order["id"]}"]')
-    assert "Billing country FR differs from shipping country US" in await card.inner_text()
+    assert "Billing country France (FR) differs from shipping country United States (US)" in await card.inner_text()
     link = card.locator("a.number")
     assert await link.get_attribute("href") == f"{saleor.origin}/dashboard/orders/{quote(order['id'], safe='')}"
     await shoot(page, frame, "orders")

@@ -121,3 +121,14 @@ def test_disposable_domains_from_the_maintained_list() -> None:
     assert is_disposable("eu.mailinator.com")
     assert not is_disposable("gmail.com")
     assert not is_disposable(email_domain("no-at-sign"))
+
+
+def test_country_rules_name_the_countries() -> None:
+    facts = replace(CALM, billing_country="FR", shipping_country="GG", phone_country="US")
+    texts = {reason.rule: reason.explanation for reason in assess(facts, RULES).reasons}
+    assert texts["country_mismatch"] == (
+        "Billing country France (FR) differs from shipping country Guernsey (GG)."
+    )
+    assert texts["phone_country_mismatch"] == (
+        "Phone country United States (US) differs from billing France (FR)."
+    )

@@ -1,0 +1,16 @@
+"""Country codes shown to merchants with their English names (libphonenumber's own data)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import geocoder
+
+
+@lru_cache(maxsize=512)
+def country_label(code: str) -> str:
+    """`GG` → `Guernsey (GG)`; the bare code when no name is known."""
+    example = phonenumbers.example_number(code.upper())
+    name = geocoder.country_name_for_number(example, "en") if example else ""
+    return f"{name} ({code})" if name else code
