@@ -12,18 +12,25 @@ from saleor_app.admin.test_sms import test_challenges_key
 from saleor_app.admin.types import DayStats, Overview
 from saleor_app.context import AppContext
 from saleor_app.store.challenges import AUDIT_LENGTH
-from saleor_app.store.orders import OrderRepository, OrderState
+from saleor_app.store.orders import OrderRecord, OrderRepository, OrderState
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenants import Tenant
 
 SHOPPER_SMS_EVENTS = ("VERIFIED", "WRONG_CODE", "WRONG_SENDER", "LATE")
 RECENT_ORDERS = 1000
+FALLBACK_CURRENCY = "EUR"
 
 
 def _staff_decided(entry: dict[str, Any]) -> bool:
     """A challenge closed as EXPIRED when staff approved the order (before staff decisions had
     their own outcome) did not expire."""
     return entry["event"] == "EXPIRED" and "staff" in str(entry.get("why", ""))
+
+
+def shop_currency(orders: list[OrderRecord]) -> str:
+    """The currency most of the shop's recent orders were placed in."""
+    seen = Counter(o.total.rpartition(" ")[2] for o in orders if " " in o.total)
+    return seen.most_common(1)[0][0] if seen else FALLBACK_CURRENCY
 
 
 def _day(timestamp: float) -> str:
@@ -65,7 +72,7 @@ async def overview(ctx: AppContext, tenant: Tenant, days: int) -> Overview:
         median_seconds_to_verify=await _median_to_verify(ctx, tenant.id, trail),
         sms_received=received,
         saved=round(received * price, 2),
-        currency=settings.outbound_sms_currency,
+        currency=settings.outbound_sms_currency or shop_currency(orders),
         outbound_sms_price=price,
         days=[
             DayStats(

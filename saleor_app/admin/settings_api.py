@@ -181,6 +181,8 @@ def merged(settings: TenantSettings, change: SettingsInput) -> dict[str, Any]:
         data["virtual_number"] = (change.virtual_number or "").strip()
     if _given(change.keyword):
         data["keyword"] = (change.keyword or "").strip()
+    if _given(change.outbound_sms_currency) or change.outbound_sms_currency is None:
+        data["outbound_sms_currency"] = (change.outbound_sms_currency or "").strip().upper()
     if _given(change.allowed_origins):
         data["allowed_origins"] = [o.strip().rstrip("/") for o in change.allowed_origins or []]
     for provider in change.providers or []:
@@ -226,6 +228,13 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     price = float(data["outbound_sms_price"])
     if not 0 <= price <= 10:
         add("outboundSmsPrice", "The price of one outbound SMS must be between 0 and 10.")
+    currency = data["outbound_sms_currency"]
+    if currency and not (len(currency) == 3 and currency.isascii() and currency.isupper()):
+        add(
+            "outboundSmsCurrency",
+            "Write a three-letter currency code such as EUR or USD, or leave it empty for the "
+            "currency of the shop's orders.",
+        )
     for origin in data["allowed_origins"]:
         if not _is_origin(origin):
             add(

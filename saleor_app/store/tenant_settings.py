@@ -81,7 +81,8 @@ class TenantSettings(BaseModel):
     reject_policy: ExpiryPolicy = ExpiryPolicy.CANCEL
     allowed_origins: list[str] = Field(default_factory=list)
     outbound_sms_price: float = Field(default=0.07, ge=0, le=10)
-    outbound_sms_currency: str = "EUR"
+    outbound_sms_currency: str = ""
+    """Empty: the currency of the shop's own orders."""
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
 

@@ -192,6 +192,24 @@ async def test_overview_counts_a_verified_order(shop: Shop) -> None:
     assert result["days"] == [{"smsReceived": 1, "verified": 1, "saved": 0.08}]
 
 
+async def test_savings_are_in_the_shops_currency_unless_the_merchant_picks_one(
+    shop: Shop,
+) -> None:
+    await held_order(shop, currency="USD", total=900.0)
+    figures = "query { overview { currency } }"
+    assert (await data(shop, figures))["overview"] == {"currency": "USD"}
+    update = ("mutation($c: String) { updateSettings(input: {outboundSmsCurrency: $c}) "
+              "{ settings { outboundSmsCurrency } errors { field message } } }")
+    picked = (await data(shop, update, {"c": " chf "}))["updateSettings"]
+    assert picked == {"settings": {"outboundSmsCurrency": "CHF"}, "errors": []}
+    assert (await data(shop, figures))["overview"] == {"currency": "CHF"}
+    wrong = (await data(shop, update, {"c": "EURO"}))["updateSettings"]
+    assert [e["field"] for e in wrong["errors"]] == ["outboundSmsCurrency"]
+    cleared = (await data(shop, update, {"c": None}))["updateSettings"]
+    assert cleared["settings"] == {"outboundSmsCurrency": ""}
+    assert (await data(shop, figures))["overview"] == {"currency": "USD"}
+
+
 async def test_send_test_sms_goes_through_the_inbound_endpoint(shop: Shop) -> None:
     mutation = "mutation($p: String) { sendTestSms(phone: $p) { ok message challengeId challengeStatus httpStatus smsFrom smsTo smsText } }"
     result = (await data(shop, mutation, {"p": "+44 7700 900123"}))["sendTestSms"]
