@@ -6,26 +6,22 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, Frame, Page, async_playwright, expect
+from playwright.async_api import Browser, Frame, Page, expect
 
 from saleor_app.store.orders import OrderRepository, OrderState
 from tests.admin.support import held_order
-from tests.browser.support import content_frame
+from tests.browser.support import chromium, content_frame
 from tests.support.shop import Shop, wait_for
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 WIDTHS = (1280, 768)
 
@@ -40,10 +36,33 @@ HOST_PAGE = """<!doctype html>
   const appOrigin = new URL(frame.src).origin;
   window.actions = [];
   async function token() { return (await fetch("/token")).text(); }
+  // Saleor's dashboard (useTokenRefresh, useUpdateAppToken): refetch the app token 30 s before
+  // its exp, at least 30 s apart, and post tokenRefresh when it changed.
+  let current = null, timer = null;
+  function expiresAt(jwt) {
+    try { return JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).exp; }
+    catch (e) { return null; }
+  }
+  function schedule() {
+    const exp = expiresAt(current);
+    if (!exp) return;
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const fresh = await token();
+      if (fresh !== current) {
+        current = fresh;
+        window.refreshes = (window.refreshes || 0) + 1;
+        frame.contentWindow.postMessage({type: "tokenRefresh", payload: {token: fresh}}, appOrigin);
+      }
+      schedule();
+    }, Math.max(exp * 1000 - 30000 - Date.now(), 30000));
+  }
   async function handshake() {
-    const payload = {token: await token(), version: 1, saleorVersion: "3.23.28",
+    current = await token();
+    const payload = {token: current, version: 1, saleorVersion: "3.23.28",
                      dashboardVersion: "3.23.0"};
     frame.contentWindow.postMessage({type: "handshake", payload}, appOrigin);
+    schedule();
   }
   window.refreshToken = async function () {
     frame.contentWindow.postMessage({type: "tokenRefresh", payload: {token: await token()}},
@@ -80,6 +99,7 @@ class DashboardHost:
 
     def __init__(self, src: str, widget_action: str = "") -> None:
         self.token = ""
+        self.issue: Callable[[], str] | None = None
         self.token_requests = 0
         self.widget_form: dict[str, str] = {}
         host = self
@@ -88,6 +108,8 @@ class DashboardHost:
             def do_GET(self) -> None:
                 if self.path == "/token":
                     host.token_requests += 1
+                    if host.issue is not None:
+                        host.token = host.issue()
                     body, kind = host.token.encode(), "text/plain"
                 elif self.path.startswith("/widget"):
                     fields = "".join(
@@ -119,19 +141,10 @@ class DashboardHost:
         self.server.server_close()
 
 
-def chromium_installed() -> bool:
-    """Debian's Chromium is there (never download a browser)."""
-    return Path(CHROMIUM).exists() and shutil.which("chromium") is not None
-
-
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not chromium_installed():
-        pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture
@@ -321,6 +334,40 @@ async def test_token_refresh_keeps_a_long_open_page_working(
     await frame.wait_for_selector('#channel-list tr[data-channel="default-channel"]')
     assert "fresh token" not in await frame.inner_text("#connection")
     assert await frame.is_hidden("#banner")
+    await page.close()
+
+
+async def test_a_page_left_open_for_an_hour_still_saves_settings(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    """One simulated hour in the browser with Saleor's 5-minute app tokens, refreshed the way
+    Saleor's dashboard refreshes them; the save afterwards carries the latest token."""
+    saleor, app_id = shop.saleor, shop.installed.app_id
+    issued: list[str] = []
+
+    def issue() -> str:
+        issued.append(saleor.issue_app_bridge_token(app_id, ttl=300, iat=int(time.time()) - len(issued)))
+        return issued[-1]
+
+    host.issue = issue
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.clock.install()
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await frame.wait_for_selector("#tiles .tile")
+    for _ in range(120):
+        await page.clock.run_for(30 * 1000)
+        await asyncio.sleep(0.05)
+    assert await page.evaluate("window.refreshes") >= 12, "a 5-minute token outlived its refresh"
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.headers.get("authorization-bearer", ""))
+            if r.url.endswith("/api/admin/graphql") else None)
+    await open_section(frame, "settings", "#channel-rules .channel-rules")
+    await frame.fill('input[name="keyword"]', "HOUR")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Saved.'")
+    assert (await shop.configure()).keyword == "HOUR"
+    assert sent and set(sent) == {issued[-1]}, "the page did not use the token Saleor refreshed"
     await page.close()
 
 
