@@ -15,8 +15,10 @@ from pathlib import Path
 import uvloop
 
 from bench import release, slow_requests, sms, webhooks
+from bench.app_sdk_peer import AppSdkPeer, node_available
 from bench.load import build_request, closed_loop, closed_loop_httpx
 from bench.rig import Rig
+from bench.servers import ServerProcess
 from bench.table import Row, machine, mib, per_s, ratio, render
 from bench.webhooks import Load
 
@@ -110,6 +112,27 @@ async def storefront_rows(quick: bool, rig: Rig, work_dir: Path) -> list[Row]:
     return await rows(rig.store.url, work_dir)
 
 
+async def app_sdk_rows(rig: Rig, app: ServerProcess, scale: Scale, work_dir: Path) -> list[Row]:
+    """(g), when Node.js is installed (the peer is built from the npm registry)."""
+    if not node_available():
+        return [Row("(g) ORDER_CREATED vs @saleor/app-sdk", "not run: node and npm not found",
+                    "")]
+    with AppSdkPeer(rig.saleor.api_url, rig.app_id, rig.saleor.jwks_url, work_dir) as peer:
+        return await webhooks.order_created_vs_app_sdk(rig, app, peer, scale.order_created,
+                                                       scale.open_seconds)
+
+
+async def run_app_sdk_only(scale: Scale, work_dir: Path) -> list[Row]:
+    """Only (g): the app (installed, without worker) and the app-sdk peer."""
+    rig = Rig(work_dir).start()
+    try:
+        with rig.server("app") as app:
+            await rig.install(app)
+            return await app_sdk_rows(rig, app, scale, work_dir)
+    finally:
+        await rig.stop()
+
+
 async def run(scale: Scale, work_dir: Path) -> list[Row]:
     rows: list[Row] = []
     rig = Rig(work_dir).start()
@@ -135,6 +158,8 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
             step("(c) ORDER_CREATED")
             rows += await webhooks.order_created_throughput(rig, app, bare, bare_get,
                                                          scale.order_created)
+            step("(g) ORDER_CREATED vs @saleor/app-sdk")
+            rows += await app_sdk_rows(rig, app, scale, work_dir)
             step("(c) the same ORDER_CREATED steps alone, then the floor of any decision")
             with rig.server("order_created_steps_only") as steps:
                 rows += await webhooks.order_created_alone(
@@ -174,12 +199,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, under a minute")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
+    parser.add_argument("--only", choices=["app-sdk"],
+                        help="run one comparison only (app-sdk: (g), ORDER_CREATED vs the SDK)")
     args = parser.parse_args(argv)
     scale = QUICK if args.quick else FULL
     logging.basicConfig(level=logging.WARNING)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rotp-bench-") as tmp:
-        rows = uvloop.run(run(scale, Path(tmp)))
+        runner = run_app_sdk_only if args.only == "app-sdk" else run
+        rows = uvloop.run(runner(scale, Path(tmp)))
     seconds = time.monotonic() - started
     header = (f"Machine: {machine()}\n\nRun: `python -m bench{' --quick' if args.quick else ''}` "
               f"({scale.name}), {time.strftime('%Y-%m-%d %H:%M')}, {seconds:.0f} s. Servers: "
@@ -187,7 +215,8 @@ def main(argv: list[str] | None = None) -> None:
               "raw asyncio HTTP/1.1 keep-alive client in the bench process.\n")
     text = header + "\n" + render(rows) + "\n"
     print(text)
-    args.output.write_text(text)
+    if args.only is None or args.output != RESULTS:
+        args.output.write_text(text)
 
 
 if __name__ == "__main__":

@@ -67,15 +67,20 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self) -> ServerProcess:
-        """Start and wait until it answers (bounded)."""
-        command = [
+    cwd: Path = ROOT
+
+    def command(self) -> list[str]:
+        """The command line that serves the target on `self.port`."""
+        return [
             sys.executable, "-m", "uvicorn", f"bench.targets:{self.target}", "--factory",
             "--port", str(self.port), *UVICORN_OPTIONS,
         ]
+
+    def start(self) -> ServerProcess:
+        """Start and wait until it answers (bounded)."""
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

@@ -13,11 +13,14 @@ the stand-in's key, exactly as Saleor does. Rendering and signing happen before 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from bench.load import Result, alternating, build_request, closed_loop
+from bench.app_sdk_peer import AppSdkPeer
+from bench.load import Result, alternating, build_request, closed_loop, open_loop
 from bench.rig import Rig
 from bench.servers import ServerProcess
 from bench.table import Row, ms, per_s, ratio, yes_no
@@ -25,6 +28,7 @@ from saleor_app.store.orders import OrderRepository
 
 CALM = {"total": 25.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "FR",
         "customer_orders": 4}
+OPEN_LOOP_RATE = 500.0
 RISKY = {"total": 900.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "US"}
 
 
@@ -164,3 +168,55 @@ async def decided(rig: Rig, order_ids: list[str]) -> Counter[str]:
     repo = OrderRepository(rig.redis, rig.tenant.id)
     records = await asyncio.gather(*(repo.get(order_id) for order_id in order_ids))
     return Counter(r.decision.value if r else "missing" for r in records)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def order_created_vs_app_sdk(rig: Rig, app: ServerProcess, peer: AppSdkPeer, load: Load,
+                                   open_seconds: float) -> list[Row]:
+    """(g) The app's whole ORDER_CREATED decision vs Saleor's app-sdk handler that only checks
+    the headers, parses and verifies the same signed webhooks: closed loop (interleaved rounds,
+    server CPU per request) and an open loop at OPEN_LOOP_RATE."""
+    path = "/api/webhooks/order-created"
+    total = load.requests + load.warmup + int(OPEN_LOOP_RATE * open_seconds)
+    orders = [new_order(rig, 700_000 + i, risky=i % 2 == 1) for i in range(total)]
+    items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
+    warm, timed = items[: load.warmup], items[load.warmup: load.warmup + load.requests]
+    paced = items[load.warmup + load.requests:]
+    await closed_loop(peer.port, serialise(peer, path, warm), load.concurrency, 30)
+    await closed_loop(app.port, serialise(app, path, warm), load.concurrency, 30)
+    cpu_before = cpu_seconds(app.pid), cpu_seconds(peer.pid)
+    measured, sdk = await alternating(peer.port, serialise(peer, path, timed), app.port,
+                                      serialise(app, path, timed), load.concurrency,
+                                      load.time_limit)
+    app_cpu = (cpu_seconds(app.pid) - cpu_before[0]) / max(measured.completed, 1)
+    sdk_cpu = (cpu_seconds(peer.pid) - cpu_before[1]) / max(sdk.completed, 1)
+    sdk_open = await open_loop(peer.port, serialise(peer, path, paced), OPEN_LOOP_RATE, 64,
+                               open_seconds + 5)
+    app_open = await open_loop(app.port, serialise(app, path, paced), OPEN_LOOP_RATE, 64,
+                               open_seconds + 5)
+    decisions = await decided(rig, [o["id"] for o in orders[load.warmup:]])
+    good = (measured.ok() == measured.completed and sdk.ok() == sdk.completed
+            and app_open.ok() == app_open.completed and sdk_open.ok() == sdk_open.completed)
+    name = (f"(g) signed ORDER_CREATED: the app's whole decision vs @saleor/app-sdk "
+            f"{peer.version} handler (verify + parse, node:http), concurrency {load.concurrency}")
+    statuses = "" if good else (
+        f" (statuses app {dict(measured.statuses)}, sdk {dict(sdk.statuses)})")
+    rows = [
+        Row(name, f"throughput, {measured.completed} requests{statuses}", per_s(measured.rate),
+            per_s(sdk.rate), ratio(measured.rate, sdk.rate), ">= 1.0x app-sdk",
+            yes_no(good and measured.rate >= sdk.rate)),
+        Row(name, "server CPU per request", ms(app_cpu), ms(sdk_cpu), ratio(app_cpu, sdk_cpu)),
+        Row(name, "latency p99 (closed loop)", ms(measured.percentile(99)),
+            ms(sdk.percentile(99)), ratio(measured.percentile(99), sdk.percentile(99))),
+        Row(name, f"latency p99 at {OPEN_LOOP_RATE:.0f} req/s open loop, {open_seconds:.0f} s",
+            ms(app_open.percentile(99)), ms(sdk_open.percentile(99)),
+            ratio(app_open.percentile(99), sdk_open.percentile(99)), "<= app-sdk",
+            yes_no(good and app_open.percentile(99) <= sdk_open.percentile(99))),
+        decisions_row(name, decisions, measured.completed + app_open.completed),
+    ]
+    return rows
