@@ -16,7 +16,7 @@ from tests.support.app_server import AppServer
 from tests.support.cluster import ValkeyCluster
 from tests.support.shop import VIRTUAL_NUMBER, Shop, wait_for
 
-CAPTURED = Path(__file__).resolve().parent.parent.parent / "shared" / "saleor" / "captured"
+CAPTURED = Path(__file__).resolve().parent / "fixtures" / "saleor" / "captured"
 
 
 @pytest.fixture(scope="session")

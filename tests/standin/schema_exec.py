@@ -25,8 +25,8 @@ from graphql import (
     validate,
 )
 
-SHARED = Path("/work/shared/saleor")
-SCHEMA_FILES = {"3.23": SHARED / "schema.graphql", "next": SHARED / "schema-next.graphql"}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "saleor"
+SCHEMA_FILES = {"3.23": FIXTURES / "schema.graphql", "next": FIXTURES / "schema-next.graphql"}
 SALEOR_VERSIONS = {"3.23": "3.23.28", "next": "3.24.0-a.0"}
 COST = {"cost": {"requestedQueryCost": 0, "maximumAvailable": 50000}}
 _PERM_RE = re.compile(r"Requires one of the following permissions: ([A-Z_, ]+)")

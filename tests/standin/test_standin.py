@@ -22,7 +22,7 @@ from .keys import thumbprint, verify_detached
 from .saleor import InstallError, SaleorStandIn
 from .schema_exec import DocumentError
 
-CAPTURED = Path("/work/shared/saleor/captured")
+CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "saleor" / "captured"
 CONFIRM = (
     "mutation($id: ID!) { orderConfirm(id:$id) { order { id number status } "
     "errors { field code message } } }"

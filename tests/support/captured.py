@@ -1,4 +1,4 @@
-"""Real requests recorded from a Saleor 3.23 server, in ../shared/saleor/captured."""
+"""Real requests recorded from a Saleor 3.23 server, in tests/fixtures/saleor/captured."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.saleor_schemas import SHARED_SALEOR
+from tests.support.saleor_schemas import SALEOR_FIXTURES
 
-CAPTURED_DIR = SHARED_SALEOR / "captured"
+CAPTURED_DIR = SALEOR_FIXTURES / "captured"
 CAPTURED_API_URL = "http://localhost:8000/graphql/"
 SIGNED_DELIVERIES = (
     "order_created",

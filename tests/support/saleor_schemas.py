@@ -1,4 +1,4 @@
-"""The real Saleor schemas from ../shared/saleor (3.23 release and next), parsed once."""
+"""The real Saleor schemas in tests/fixtures/saleor (3.23 release and next), parsed once."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema
 
-SHARED_SALEOR = Path(__file__).resolve().parents[3] / "shared" / "saleor"
+SALEOR_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "saleor"
 SCHEMA_FILES = {"3.23": "schema.graphql", "next": "schema-next.graphql"}
 
 
 @cache
 def saleor_schema(version: str) -> GraphQLSchema:
     """The parsed Saleor schema of that version."""
-    return build_schema((SHARED_SALEOR / SCHEMA_FILES[version]).read_text())
+    return build_schema((SALEOR_FIXTURES / SCHEMA_FILES[version]).read_text())
 
 
 def enum_values(version: str, name: str) -> set[str]:
