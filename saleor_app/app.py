@@ -25,6 +25,7 @@ from saleor_app.jobs.worker import build_worker
 from saleor_app.observability import Metrics
 from saleor_app.operations import operation_routes
 from saleor_app.saleor.routes import saleor_routes
+from saleor_app.site import site_routes
 from saleor_app.store.redis import open_store
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.tenant_cache import TenantCache
@@ -111,12 +112,14 @@ def create_app(
         # Matched in order: the provider and Saleor webhooks, the busiest paths, come first.
         routes=[*inbound_routes(), *saleor_routes(), *operation_routes(), *admin_routes()]
         + storefront_routes()
-        + (demo_routes() if demo else []),
+        + (demo_routes() if demo else [])
+        + site_routes(),
         middleware=[Middleware(RequestContextMiddleware, metrics=metrics)],
         exception_handlers={BodyTooSlow: body_too_slow},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
+    app.state.demo = demo
     return app
 
 

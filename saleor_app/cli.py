@@ -11,6 +11,7 @@ import sys
 
 from saleor_app.config import ConfigError, Settings, load_settings
 from saleor_app.observability import configure_logging
+from saleor_app.version import app_version
 
 SIMULATOR_ENV = "REVERSE_OTP_INBOUND_SECRET"
 
@@ -127,10 +128,11 @@ def simulate_sms(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `saleor-reverse-otp`."""
     parser = argparse.ArgumentParser(prog="saleor-reverse-otp", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the app and a worker")
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--port", type=int, default=8470)
     serve_cmd.add_argument("--demo", action="store_true", help="add a demo tenant and /demo")
     serve_cmd.set_defaults(run=serve)
     worker_cmd = commands.add_parser("worker", help="run background jobs only")

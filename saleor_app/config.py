@@ -29,7 +29,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    app_url: str = "http://127.0.0.1:8000"
+    app_url: str = "http://127.0.0.1:8470"
     redis_url: str = ""
     data_dir: Path = Path(".data")
     allowed_saleor_api_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     """Open HTTP connections per client address (0: no cap; off behind a trusted proxy)."""
     metrics_token: str = ""
     """When set, `GET /metrics` needs `Authorization: Bearer <token>` (401 without it)."""
+    homepage_url: str = ""
+    """The operator's own home page for the manifest's `homepageUrl` (empty: the app's `/`)."""
+    support_url: str = ""
+    """The operator's own support page (empty: the app's `/support`)."""
+    privacy_url: str = ""
+    """The operator's own data-privacy page (empty: the app's `/privacy`)."""
 
     @field_validator("app_url")
     @classmethod
@@ -62,6 +68,20 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not carry a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("homepage_url", "support_url", "privacy_url")
+    @classmethod
+    def _page_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError("must be an absolute http(s) URL, or empty for the app's own page")
+        return value
+
+    def manifest_links(self) -> dict[str, str]:
+        """The operator's own pages, by manifest key."""
+        links = {"homepageUrl": self.homepage_url, "supportUrl": self.support_url,
+                 "dataPrivacyUrl": self.privacy_url}
+        return {key: url for key, url in links.items() if url}
 
     @field_validator("redis_url")
     @classmethod

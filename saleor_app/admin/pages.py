@@ -19,10 +19,10 @@ from saleor_app.context import AppContext
 from saleor_app.core.phones import mask_phone
 from saleor_app.http_utils import BodyTooLarge, read_body
 from saleor_app.paths import DASHBOARD_DIR
-from saleor_app.saleor.manifest import app_version
 from saleor_app.store.orders import OrderRepository
 from saleor_app.store.redis import RedisError
 from saleor_app.store.tenant_settings import PROVIDERS
+from saleor_app.version import app_version
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from saleor_app.demo.tenant import (
 )
 from saleor_app.http_utils import BodyTooLarge, error_response, read_body
 from saleor_app.paths import DASHBOARD_DIR
-from saleor_app.saleor.manifest import app_version
 from saleor_app.storefront.limits import allow_client
 from saleor_app.storefront.services import services
+from saleor_app.version import app_version
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from saleor_app.paths import MANIFEST_TEMPLATE
 from saleor_app.saleor.webhooks import SaleorWebhook
+from saleor_app.version import app_version
 
 URL_KEYS = ("appUrl", "tokenTargetUrl", "homepageUrl", "supportUrl", "dataPrivacyUrl")
 
@@ -19,14 +19,6 @@ def manifest_identifier() -> str:
     """The manifest's `id`: Saleor stores it as the app's `identifier`."""
     identifier: str = json.loads(MANIFEST_TEMPLATE.read_text())["id"]
     return identifier
-
-
-def app_version() -> str:
-    """The installed distribution's version."""
-    try:
-        return version("saleor-reverse-otp")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def _version(text: str | None) -> tuple[int, ...] | None:
@@ -47,15 +39,22 @@ def _fits(extension: dict[str, Any], saleor_version: tuple[int, ...] | None) -> 
 
 
 def build_manifest(
-    app_url: str, webhooks: Iterable[SaleorWebhook], saleor_version: str | None = None
+    app_url: str,
+    webhooks: Iterable[SaleorWebhook],
+    saleor_version: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The manifest Saleor fetches, with every URL absolute under `app_url`; extensions
-    suit the `Saleor-Schema-Version` Saleor sends (3.20 and 3.21 refuse WIDGET mounts)."""
+    """The manifest Saleor fetches, with every URL absolute under `app_url` unless the operator
+    gave its own page in `links` (homepageUrl, supportUrl, dataPrivacyUrl); extensions suit the
+    `Saleor-Schema-Version` Saleor sends (3.20 and 3.21 refuse WIDGET mounts)."""
     manifest: dict[str, Any] = json.loads(MANIFEST_TEMPLATE.read_text())
     manifest["version"] = app_version()
     for key in URL_KEYS:
         if key in manifest:
-            manifest[key] = app_url + manifest[key]
+            manifest[key] = (links or {}).get(key) or app_url + manifest[key]
+    logo = manifest.get("brand", {}).get("logo", {})
+    if "default" in logo:
+        logo["default"] = app_url + logo["default"]
     wanted = _version(saleor_version)
     manifest["extensions"] = [e for e in manifest.get("extensions", []) if _fits(e, wanted)]
     for extension in manifest["extensions"]:

@@ -26,7 +26,8 @@ async def manifest_endpoint(request: Request) -> Response:
     """GET /api/manifest."""
     ctx: AppContext = request.app.state.ctx
     version = request.headers.get("saleor-schema-version")
-    return JSONResponse(build_manifest(ctx.settings.app_url, WEBHOOKS, version))
+    links = ctx.settings.manifest_links()
+    return JSONResponse(build_manifest(ctx.settings.app_url, WEBHOOKS, version, links))
 
 
 async def register_endpoint(request: Request) -> Response:
