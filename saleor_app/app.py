@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from saleor_app.admin.routes import admin_routes
+from saleor_app.background import in_background
 from saleor_app.config import Settings
 from saleor_app.context import AppContext
 from saleor_app.demo.routes import demo_routes
@@ -25,14 +26,17 @@ from saleor_app.jobs.worker import build_worker
 from saleor_app.observability import Metrics
 from saleor_app.operations import operation_routes
 from saleor_app.saleor.routes import saleor_routes
-from saleor_app.site import site_routes
+from saleor_app.site import only_this_machine, site_routes
+from saleor_app.store.embedded import StoreStartError
 from saleor_app.store.redis import open_store
 from saleor_app.store.sealing import SecretBox
+from saleor_app.store.secret_check import check_secret_key
 from saleor_app.store.tenant_cache import TenantCache
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import Tenant, TenantRepository
 from saleor_app.storefront.routes import storefront_routes
 from saleor_app.storefront.services import storefront_services
+from saleor_app.version import app_version
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +45,15 @@ log = logging.getLogger(__name__)
 async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[AppContext]:
     """Open the store, the HTTP client and the queue; close them in reverse order."""
     store = await open_store(settings.redis_url, settings.data_dir)
+    box = SecretBox(settings.resolved_secret_key())
+    try:
+        await check_secret_key(store.client, box)
+    except BaseException:
+        await store.close()
+        raise
     http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
     queue = make_queue(store)
     await queue.connect()
-    box = SecretBox(settings.resolved_secret_key())
     tenants = TenantRepository(store.client, box)
     tenant_settings = TenantSettingsRepository(store.client, box)
     ctx = AppContext(
@@ -79,6 +88,27 @@ async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
             await task
 
 
+@contextlib.asynccontextmanager
+async def watching_store(
+    ctx: AppContext, on_lost: Callable[[], None] | None
+) -> AsyncIterator[None]:
+    """While the block runs, watch the embedded store's process; if it ends, log it and call
+    `on_lost` once."""
+    embedded = ctx.store.embedded
+    if embedded is None:
+        yield
+        return
+
+    async def watch() -> None:
+        await asyncio.to_thread(embedded.wait_exit)
+        log.error("the embedded store stopped under the app", extra={"store": embedded.description})
+        if on_lost is not None:
+            on_lost()
+
+    async with in_background(watch()):
+        yield
+
+
 def create_app(
     settings: Settings,
     *,
@@ -86,27 +116,38 @@ def create_app(
     announce: bool = False,
     demo: bool = False,
     on_demo: Callable[[Tenant], None] | None = None,
+    on_failed_start: Callable[[str], None] | None = None,
+    on_store_lost: Callable[[], None] | None = None,
 ) -> Starlette:
     """The ASGI app; with_worker also runs background jobs in this process; `on_demo` is
-    given the demo tenant once it is installed."""
+    given the demo tenant once it is installed; `on_failed_start` the one-line reason the store
+    could not be opened; `on_store_lost` is called if the embedded store dies under the app."""
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_context(settings, metrics) as ctx, storefront_services(app, ctx):
-            app.state.ctx = ctx
-            log.info("store ready", extra={"store": ctx.store.description})
-            demo_tenant = await install_demo(ctx) if demo else None
-            if announce:
-                _announce(settings, ctx)
-            if demo_tenant is not None and on_demo is not None:
-                on_demo(demo_tenant)
-            _settle_heap()
-            if with_worker:
-                async with running_worker(ctx):
-                    yield
-            else:
-                yield
+        started = False
+        try:
+            async with open_context(settings, metrics) as ctx, storefront_services(app, ctx):
+                started = True
+                app.state.ctx = ctx
+                log.info("store ready", extra={"store": ctx.store.description})
+                demo_tenant = await install_demo(ctx) if demo else None
+                if announce:
+                    _announce(settings, ctx, demo)
+                if demo_tenant is not None and on_demo is not None:
+                    on_demo(demo_tenant)
+                _settle_heap()
+                async with watching_store(ctx, on_store_lost):
+                    if with_worker:
+                        async with running_worker(ctx):
+                            yield
+                    else:
+                        yield
+        except StoreStartError as exc:
+            if not started and on_failed_start is not None:
+                on_failed_start(str(exc))
+            raise
 
     app = Starlette(
         # Matched in order: the provider and Saleor webhooks, the busiest paths, come first.
@@ -136,10 +177,19 @@ def _settle_heap() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def _announce(settings: Settings, ctx: AppContext) -> None:
-    print(
-        f"Reverse OTP for Saleor is listening on {settings.app_url}\n"
-        f"  manifest URL to paste into Saleor: {settings.app_url}/api/manifest\n"
+def _announce(settings: Settings, ctx: AppContext, demo: bool) -> None:
+    url = settings.app_url
+    lines = [
+        f"Reverse OTP for Saleor {app_version()} is listening on {url}",
+        f"  manifest URL to paste into Saleor: {url}/api/manifest",
+        f"  merchant dashboard: open it from Saleor (Extensions → Reverse OTP); about: {url}/",
         f"  store: {ctx.store.description}",
-        flush=True,
-    )
+    ]
+    if only_this_machine(url):
+        lines.append("  note: this URL works on this machine only; a Saleor elsewhere cannot reach"
+                     " it: set APP_URL to an address it can reach")
+    if not settings.allowed_saleor_api_urls:
+        lines.append("  any Saleor may install this app: set ALLOWED_SALEOR_API_URLS to limit it")
+    if not demo:
+        lines.append("  to try it without Saleor: saleor-reverse-otp serve --demo, then open /demo")
+    print("\n".join(lines), flush=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from saleor_app.background import in_background
 from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key, taken_key
@@ -77,13 +78,8 @@ async def outbox_listener(app: AppContext) -> AsyncIterator[None]:
     """Relay a tenant's outbox as soon as a script announces a request, until the block ends."""
     for tenant_id in await app.tenants.all_ids():
         await recover(app, tenant_id)
-    task = asyncio.create_task(_listen(app))
-    try:
+    async with in_background(_listen(app)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _listen(app: AppContext) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from saleor_app.background import in_background
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.engine.outcomes import challenge_changed
@@ -127,17 +128,10 @@ async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: st
 @contextlib.asynccontextmanager
 async def periodic_tasks(app: AppContext) -> AsyncIterator[None]:
     """Run the expiry, outbox and reconciliation loops until the block ends."""
-    tasks = [
-        asyncio.create_task(_every(EXPIRY_INTERVAL_SECONDS, lambda: expire_due(app), "expiry")),
-        asyncio.create_task(_every(OUTBOX_SWEEP_SECONDS, lambda: relay_all(app), "outbox")),
-        asyncio.create_task(
-            _every(RECONCILE_INTERVAL_SECONDS, lambda: reconcile_all(app), "reconcile")
-        ),
-    ]
-    try:
-        async with outbox_listener(app):
-            yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    loops = in_background(
+        _every(EXPIRY_INTERVAL_SECONDS, lambda: expire_due(app), "expiry"),
+        _every(OUTBOX_SWEEP_SECONDS, lambda: relay_all(app), "outbox"),
+        _every(RECONCILE_INTERVAL_SECONDS, lambda: reconcile_all(app), "reconcile"),
+    )
+    async with loops, outbox_listener(app):
+        yield

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from saleor_app.store.embedded import EmbeddedValkey, StoreStartError
 from saleor_app.store.packing import hiredis_packing
 
 log = logging.getLogger(__name__)
@@ -79,19 +80,21 @@ async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
     """Connect to REDIS_URL (plain or cluster, detected), or start the embedded server."""
     embedded = None
     if not redis_url:
-        embedded = await asyncio.to_thread(start_embedded, data_dir)
-        redis_url = embedded.connection_url
-        description = f"embedded Valkey at {redis_url}, data in {embedded.data_dir}"
+        embedded = EmbeddedValkey(data_dir)
+        embedded.launch()
+        await embedded.wait_ready()
+        redis_url = embedded.url
+        description = embedded.description
     else:
         description = f"Redis at {_without_password(redis_url)}"
     client: RedisClient = hiredis_packing(Redis.from_url(redis_url, decode_responses=True))
     try:
         info = await client.info("cluster")
-    except Exception:
+    except (RedisError, OSError) as exc:
         await client.aclose()
         if embedded is not None:
-            embedded.stop()
-        raise
+            await asyncio.to_thread(embedded.stop)
+        raise StoreStartError(f"cannot reach the store at {description}: {exc}") from None
     if info.get("cluster_enabled") in (1, "1"):
         await client.aclose()
         cluster = RedisCluster.from_url(redis_url, decode_responses=True)
