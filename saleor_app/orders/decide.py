@@ -21,7 +21,7 @@ from saleor_app.engine.limits import claim_once
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import NO_VIRTUAL_NUMBER_PROBLEM
 from saleor_app.orders.decision_jobs import decision_jobs, problem_job
-from saleor_app.orders.facts import History, Purchase
+from saleor_app.orders.facts import History, Purchase, customer_digest
 from saleor_app.orders.verdict import VERIFIED_AT_CHECKOUT_RULE, checkout_items
 from saleor_app.orders.views import TenantGone, generation, with_view
 from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore, audit_entry
@@ -119,11 +119,13 @@ async def _write_decision(
     store = ctx.challenges(tenant_id)
     earlier: Challenge | None = None
     checkout_id = order.get("checkoutId")
-    if checkout_id and decision is not RiskDecision.ALLOW:
+    verified_at_checkout: Challenge | None = None
+    if checkout_id and decision is RiskDecision.CHALLENGE:
         found = await find(store, "by-checkout", checkout_id)
         if found is not None and _proves(found, purchase.phone):
             decision = RiskDecision.ALLOW
             reasons.append(VERIFIED_AT_CHECKOUT)
+            verified_at_checkout = found
         elif found is not None and _continues(found, purchase.phone, decision):
             earlier = found
             await store.link_order(found.id, purchase.id)
@@ -153,6 +155,7 @@ async def _write_decision(
             decided_at=now,
             challenge_id=challenge.id if challenge else None,
             checkout_id=checkout_id,
+            customer=customer_digest(purchase),
             phone_hint=purchase.phone_facts.masked if purchase.phone_facts else None,
             total=f"{purchase.total:.2f} {purchase.currency}",
             history=[{"at": now, "state": "DECIDED", "event": f"{decision.value} ({source})"}],
@@ -179,6 +182,13 @@ async def _write_decision(
         raise CodeSpaceExhausted
     if written != WRITTEN:
         return None
+    if verified_at_checkout is not None and verified_at_checkout.verified_sender:
+        await History(ctx.store.client, tenant_id).remember_verified_phone(
+            verified_at_checkout.verified_sender,
+            record.customer,
+            rules.verified_within_days,
+            verified_at_checkout.sender_line_type,
+        )
     log.info(
         "order decided",
         extra={
@@ -198,9 +208,11 @@ def _challenge_write(store: ChallengeStore, challenge: Challenge) -> ChallengeWr
 
 
 def _proves(challenge: Challenge, phone: str | None) -> bool:
-    if challenge.status is not ChallengeStatus.VERIFIED:
+    """A checkout's verification stands for the order's only if the order carries the phone it
+    was opened for or verified from: it proves that phone, nothing else."""
+    if challenge.status is not ChallengeStatus.VERIFIED or phone is None:
         return False
-    return phone is None or challenge.verified_sender == phone or challenge.expected_phone == phone
+    return phone in (challenge.verified_sender, challenge.expected_phone)
 
 
 def _continues(challenge: Challenge, phone: str | None, decision: RiskDecision) -> bool:

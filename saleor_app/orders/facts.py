@@ -83,6 +83,12 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:24]
 
 
+def customer_digest(purchase: Purchase) -> str:
+    """Who placed the purchase: the customer account, else the e-mail ("" when neither)."""
+    who = f"user:{purchase.user_id}" if purchase.user_id else purchase.email or ""
+    return _digest(who) if who else ""
+
+
 class History:
     """What the tenant has seen before: customers, velocity, recently verified phones."""
 
@@ -97,12 +103,18 @@ class History:
         """The counter of the purchase's customer (account, else e-mail) orders."""
         return self._key("cust", _digest(purchase.user_id or purchase.email or ""))
 
+    def verified_key(self, phone: str, customer: str) -> str:
+        """The mark of a phone verified by SMS together with one customer (`customer_digest`)."""
+        return self._key("verified", _digest(f"{phone}|{customer}"))
+
     def keys(self, purchase: Purchase) -> FactKeys:
-        """The counters and marks a purchase's facts are read from."""
-        phone = purchase.phone
+        """The counters and marks a purchase's facts are read from. The verified-phone credit is
+        looked up for this phone *and* this customer: whoever types a phone that another shopper
+        verified gets nothing from it."""
+        phone, customer = purchase.phone, customer_digest(purchase)
         return FactKeys(
             customer=self.customer_key(purchase),
-            verified_phone=self._key("verified", _digest(phone)) if phone else None,
+            verified_phone=self.verified_key(phone, customer) if phone and customer else None,
             velocity=[self._key("vel", kind, d) for kind, d in purchase.subjects.items()],
         )
 
@@ -120,10 +132,14 @@ class History:
             return None
         return risk_input(purchase, gathered, list(purchase.subjects))
 
-    async def remember_verified_phone(self, phone: str, days: int, sender_line: str | None) -> None:
-        """Mark a phone as verified by SMS for `days` (returning shoppers are not asked again);
-        nothing once the tenant is uninstalled."""
-        key, line = self._key("verified", _digest(phone)), sender_line or "mobile"
+    async def remember_verified_phone(
+        self, phone: str, customer: str, days: int, sender_line: str | None
+    ) -> None:
+        """Mark a phone as verified by SMS by this customer for `days` (the same customer is not
+        asked again for it); nothing without a customer, or once the tenant is uninstalled."""
+        if not customer:
+            return
+        key, line = self.verified_key(phone, customer), sender_line or "mobile"
         await set_if_installed(self._redis, self._tenant, key, line, days * 86400)
 
 

@@ -32,12 +32,6 @@ async def apply_challenge_outcome(
     if challenge is None:
         return
     settings = await app.tenant_settings.get(tenant_id)
-    if challenge.status is ChallengeStatus.VERIFIED and challenge.verified_sender:
-        days = rules_for(settings, "").verified_within_days
-        history = History(app.store.client, tenant_id)
-        await history.remember_verified_phone(
-            challenge.verified_sender, days, challenge.sender_line_type
-        )
     if challenge.order_id is None:
         if challenge.checkout_id and challenge.status is ChallengeStatus.VERIFIED:
             items = checkout_items(verified="true", challenge=challenge.id)
@@ -55,6 +49,11 @@ async def apply_challenge_outcome(
     if record is None or record.state not in OPEN_STATES or record.challenge_id != challenge.id:
         return
     order_id = record.order_id
+    if challenge.status is ChallengeStatus.VERIFIED and challenge.verified_sender:
+        days = rules_for(settings, record.channel).verified_within_days
+        await History(app.store.client, tenant_id).remember_verified_phone(
+            challenge.verified_sender, record.customer, days, challenge.sender_line_type
+        )
     if challenge.status is ChallengeStatus.VERIFIED:
         sender = mask_phone(challenge.verified_sender) if challenge.verified_sender else "?"
         when = datetime.fromtimestamp(challenge.verified_at or time.time(), UTC)

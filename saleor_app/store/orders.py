@@ -60,6 +60,8 @@ class OrderRecord:
     state: OrderState
     decided_at: float
     challenge_id: str | None = None
+    customer: str = ""
+    """Who placed the order (a digest of the account or e-mail), to bind a verified phone to."""
     checkout_id: str | None = None
     phone_hint: str | None = None
     total: str = ""

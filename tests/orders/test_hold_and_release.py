@@ -11,18 +11,11 @@ import pytest
 from saleor_app.store.orders import OrderRepository, OrderState
 from tests.standin import SaleorStandIn
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
-from tests.support.sms import TWILIO_TOKEN, send_twilio
+from tests.support.sms import send_twilio
 
 RISKY = {"total": 900.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "US"}
 CALM = {"total": 25.0, "currency": "EUR", "billing_country": "FR", "shipping_country": "FR",
         "customer_orders": 4}
-
-
-@pytest.fixture
-async def twilio_shop(shop: Shop) -> Shop:
-    await shop.configure(providers={"twilio": {"enabled": True, "twilio_auth_token": TWILIO_TOKEN},
-                                    "generic": {"enabled": True}})
-    return shop
 
 
 async def create_order(shop: Shop, **fields: Any) -> dict[str, Any]:
@@ -130,27 +123,6 @@ async def test_sms_from_another_number_does_not_release(twilio_shop: Shop) -> No
     assert after.status.value == "PENDING" and after.suspicious == 1
     assert confirms(shop.saleor, order["id"]) == []
     assert shop.saleor.order(order["id"])["status"] == "UNCONFIRMED"
-
-
-async def test_checkout_verified_before_payment_confirms_order_at_once(twilio_shop: Shop) -> None:
-    shop, saleor = twilio_shop, twilio_shop.saleor
-    checkout = saleor.add_checkout(total=900.0, currency="EUR", billing_country="FR",
-                                   shipping_country="US")
-    (answer,) = await saleor.send_event("CHECKOUT_UPDATED", checkout)
-    assert answer.status_code == 200
-    store = await shop.challenges()
-    challenge_id = await wait_for(lambda: store.id_for("by-checkout", checkout["id"]))
-    challenge = await store.get(challenge_id)
-    await send_twilio(await shop.inbound_url("twilio"), SHOPPER_PHONE, VIRTUAL_NUMBER,
-                      challenge.code)
-    await wait_for(lambda: _status(store, challenge_id, "VERIFIED"))
-    order = await create_order(shop, checkout=checkout, total=900.0, currency="EUR",
-                               billing_country="FR", shipping_country="US")
-    await wait_for(lambda: saleor.order(order["id"])["status"] == "UNFULFILLED")
-    decided = await record(shop, order["id"])
-    assert decided.decision.value == "ALLOW"
-    assert {"verified_at_checkout", "recently_verified_phone"} & {r["rule"] for r in decided.reasons}
-    assert len(confirms(saleor, order["id"])) == 1
 
 
 async def _status(store, challenge_id: str, status: str) -> bool:
