@@ -9,6 +9,7 @@ from enum import StrEnum
 from saleor_app.core.challenge_config import open_challenge
 from saleor_app.core.codes import generate_code
 from saleor_app.core.model import Challenge
+from saleor_app.core.spec import MIN_BITS_WITHOUT_STRICT_SENDER, CodeSpec
 from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.tenant_settings import TenantSettings
 
@@ -101,15 +102,27 @@ class Renewal:
 async def renew(
     store: ChallengeStore, challenge_id: str, settings: TenantSettings, now: float | None = None
 ) -> Renewal:
-    """New code and expiry for a pending or expired challenge; the old code dies."""
+    """New code and expiry for a pending or expired challenge; the old code dies. The renewed
+    challenge is judged entirely by the settings in force (code, sender policy, attempts), a
+    pair the settings validate together, never the old policy with a new, shorter code; one
+    without an expected phone keeps codes of at least 32 bits."""
     moment = time.time() if now is None else now
     config = settings.challenge_config()
     for _ in range(CODE_DRAWS):
         challenge = await store.get(challenge_id)
         if challenge is None:
             return Renewal(RenewOutcome.MISSING, None)
+        spec = config.code
+        if challenge.expected_phone is None and spec.bits < MIN_BITS_WITHOUT_STRICT_SENDER:
+            spec = CodeSpec()
         result = await store.renew(
-            challenge, generate_code(config.code), moment, config.ttl_seconds, config.max_renewals
+            challenge,
+            generate_code(spec),
+            moment,
+            config.ttl_seconds,
+            config.max_renewals,
+            config.sender_policy,
+            config.max_attempts,
         )
         if result == "CODE_TAKEN":
             continue

@@ -198,14 +198,21 @@ return 'CHANGED'
 
 # KEYS: 1 hash, 2 deadlines, 3 auth record, 4 audit, 5 code index of the number
 # ARGV: 1 id, 2 new code, 3 new expires_at ms, 4 max renewals, 5 code-index prefix,
-#       6 audit entry, 7 audit length
+#       6 audit entry, 7 audit length, 8 sender policy ('' STRICT), 9 its region ('' none),
+#       10 max attempts
 _RENEW = _INSTALLED_CHECK + """
 local s = redis.call('HMGET', KEYS[1], 's', 'c', 'v', 'r')
 if s[1] ~= 'PENDING' and s[1] ~= 'EXPIRED' then return s[1] or 'MISSING' end
 if tonumber(s[4] or '0') >= tonumber(ARGV[4]) then return 'LIMIT' end
 if redis.call('HSETNX', KEYS[5], ARGV[2], ARGV[1]) == 0 then return 'CODE_TAKEN' end
 redis.call('HDEL', ARGV[5] .. s[3], s[2])
-redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000))
+redis.call('HSET', KEYS[1], 's', 'PENDING', 'c', ARGV[2], 'e', tostring(ARGV[3] / 1000),
+  'm', ARGV[10])
+for i, field in ipairs({'sp', 'pr'}) do
+  local value = ARGV[7 + i]
+  if value == '' then redis.call('HDEL', KEYS[1], field)
+  else redis.call('HSET', KEYS[1], field, value) end
+end
 redis.call('HINCRBY', KEYS[1], 'r', 1)
 redis.call('PERSIST', KEYS[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
@@ -433,10 +440,22 @@ class ChallengeStore:
         return result == "CHANGED"
 
     async def renew(
-        self, challenge: Challenge, code: str, now: float, ttl_seconds: int, max_renewals: int
+        self,
+        challenge: Challenge,
+        code: str,
+        now: float,
+        ttl_seconds: int,
+        max_renewals: int,
+        sender_policy: SenderPolicy,
+        max_attempts: int,
     ) -> str:
-        """New code and expiry, old code dead: RENEWED, CODE_TAKEN, LIMIT or the final status."""
+        """New code, expiry, sender policy and attempt limit (the old code dies): RENEWED,
+        CODE_TAKEN, LIMIT or the final status."""
         expires_ms = _ms(now + ttl_seconds)
+        region = ""
+        if sender_policy is SenderPolicy.SAME_COUNTRY:
+            region = region_of(challenge.expected_phone or challenge.virtual_number) or ""
+        policy = "" if sender_policy is SenderPolicy.STRICT else sender_policy.value
         result: str = await self._scripts["renew"](
             keys=[
                 self._hash(challenge.id),
@@ -452,6 +471,9 @@ class ChallengeStore:
                 self._code_prefix,
                 audit_entry(challenge.id, "RENEWED"),
                 AUDIT_LENGTH,
+                policy,
+                region,
+                max_attempts,
             ],
         )
         return result

@@ -115,6 +115,6 @@ async def test_retention_clock_starts_when_a_challenge_leaves_pending(
         replace(make(order_id="T3JkZXI6Mg=="), id=new_challenge_id(), code="EFGH5678"), now)
     assert await store.finish(expiring.id, ChallengeStatus.EXPIRED, now + 601)
     assert await redis.pttl(store.key("ch", expiring.id)) > retention_ms - 5_000
-    renewed = await store.renew(expiring, "JKMN2345", now + 602, 600, 3)
+    renewed = await store.renew(expiring, "JKMN2345", now + 602, 600, 3, SenderPolicy.STRICT, 5)
     assert renewed == "RENEWED"
     assert await redis.pttl(store.key("ch", expiring.id)) == -1
