@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 MAX_FIELDS = 1000
 TOLERANCE_SECONDS = 300
+FUTURE_SKEW_SECONDS = 30
+"""How far ahead of this server's clock a signed timestamp may be."""
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
@@ -130,11 +132,16 @@ def optional_text(document: Mapping[str, object], name: str) -> str | None:
 
 
 def check_fresh(timestamp: str | None, now: float, label: str) -> str:
-    """`timestamp`, after checking it is unix seconds within 300 s of `now`."""
+    """`timestamp`, after checking it is unix seconds at most TOLERANCE_SECONDS old and at most
+    FUTURE_SKEW_SECONDS ahead of `now` (clocks differ a little; a signature made for later is a
+    replay prepared in advance)."""
     if timestamp is None:
         raise SignatureError(f"missing {label}")
     if not _UNIX_SECONDS.fullmatch(timestamp):
         raise SignatureError(f"malformed {label}")
-    if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
-        raise SignatureError(f"{label} is outside the 300 s tolerance")
+    age = now - int(timestamp)
+    if age > TOLERANCE_SECONDS:
+        raise SignatureError(f"{label} is older than {TOLERANCE_SECONDS} s")
+    if -age > FUTURE_SKEW_SECONDS:
+        raise SignatureError(f"{label} is more than {FUTURE_SKEW_SECONDS} s in the future")
     return timestamp

@@ -57,7 +57,7 @@ def test_signed_message_parses() -> None:
     assert adapter.parse(request(signature=sign_generic(SECRET, BODY, T)), SECRETS, NOW) == EXPECTED
 
 
-@pytest.mark.parametrize("skew", [-300, 0, 300])
+@pytest.mark.parametrize("skew", [-300, 0, 30])
 def test_within_tolerance_is_accepted(skew: int) -> None:
     signature = sign_generic(SECRET, BODY, T + skew)
     assert adapter.parse(request(signature=signature), SECRETS, NOW) == EXPECTED
@@ -77,7 +77,7 @@ def test_rotation_several_v1_and_spaces() -> None:
         pytest.param(f"t={T}", id="no-v1"),
         pytest.param(sign_generic(SECRET, BODY, T).split(",")[1], id="no-t"),
         pytest.param(sign_generic(SECRET, BODY, T - 301), id="stale"),
-        pytest.param(sign_generic(SECRET, BODY, T + 301), id="future"),
+        pytest.param(sign_generic(SECRET, BODY, T + 31), id="future"),
         pytest.param(sign_generic("other", BODY, T), id="wrong-secret"),
         pytest.param(sign_generic(SECRET, BODY + b" ", T), id="tampered"),
         pytest.param(f"t={T},v1=zz", id="forged"),

@@ -131,9 +131,9 @@ def test_cryptography_signed_event_parses() -> None:
     assert adapter.parse(request, ProviderSecrets(telnyx_public_key=public), NOW) == EXPECTED
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -86_400])
+@pytest.mark.parametrize("skew", [-301, 31, 301, -86_400])
 def test_stale_timestamp_is_refused(skew: int) -> None:
-    with pytest.raises(SignatureError, match="tolerance"):
+    with pytest.raises(SignatureError, match=r"older than|in the future"):
         adapter.parse(signed(encode(envelope()), int(NOW) + skew), SECRETS, NOW)
 
 

@@ -114,10 +114,10 @@ def test_concatenated_part() -> None:
     assert (sms.parts, sms.concat_ref) == ((2, 3), "108")
 
 
-@pytest.mark.parametrize("skew", [-301, 301, 100_000])
+@pytest.mark.parametrize("skew", [-301, 31, 301, 100_000])
 def test_stale_timestamp_is_refused(skew: int) -> None:
     params = signed({**PARAMS, "timestamp": str(int(NOW) + skew)})
-    with pytest.raises(SignatureError, match="tolerance"):
+    with pytest.raises(SignatureError, match=r"older than|in the future"):
         adapter.parse(get(params), secrets(), NOW)
 
 
