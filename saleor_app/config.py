@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     """Open HTTP connections per client address (0: no cap; off behind a trusted proxy)."""
     metrics_token: str = ""
     """When set, `GET /metrics` needs `Authorization: Bearer <token>` (401 without it)."""
+    reconcile_lookback_days: int = Field(default=2, ge=1, le=90)
+    """How far back reconciliation looks for UNCONFIRMED orders no webhook told the app about."""
     homepage_url: str = ""
     """The operator's own home page for the manifest's `homepageUrl` (empty: the app's `/`)."""
     support_url: str = ""

@@ -114,6 +114,12 @@ class Metrics:
             ["job", "outcome"],
             registry=self.registry,
         )
+        self.reconciliations = Counter(
+            "rotp_reconciliations_total",
+            "Reconciliation passes of one tenant by outcome (done, saleor_unavailable, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
 
 
 @lru_cache(maxsize=4096)

@@ -17,6 +17,7 @@ from saleor_app.engine.outcomes import challenge_changed
 from saleor_app.jobs.outbox import outbox_listener, relay_all
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import confirm_key
+from saleor_app.observability import labelled
 from saleor_app.orders.channels import channel_statuses
 from saleor_app.orders.decide import decide_order
 from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 EXPIRY_INTERVAL_SECONDS = 1.0
 OUTBOX_SWEEP_SECONDS = 1.0
 RECONCILE_INTERVAL_SECONDS = 300.0
-RECONCILE_LOOKBACK_DAYS = 2
 MAX_RECONCILE_PAGES = 20
 
 
@@ -54,7 +54,8 @@ async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
     holding = [c.id for c in await channel_statuses(app, tenant) if c.can_hold]
     if not holding:
         return counts
-    since = (datetime.now(UTC) - timedelta(days=RECONCILE_LOOKBACK_DAYS)).date().isoformat()
+    lookback = app.settings.reconcile_lookback_days
+    since = (datetime.now(UTC) - timedelta(days=lookback)).date().isoformat()
     orders = OrderRepository(app.store.client, tenant.id)
     store = app.challenges(tenant.id)
     saleor = app.saleor(tenant)
@@ -102,10 +103,21 @@ async def reconcile_all(app: AppContext) -> None:
         tenant = await app.tenants.get(tenant_id)
         if tenant is None or _unreachable(tenant.saleor_api_url):
             continue
+        outcome = "done"
         try:
             await reconcile(app, tenant)
+        except (RedisError, OSError):
+            raise
         except (SaleorUnavailable, SaleorRefused) as exc:
+            outcome = "saleor_unavailable"
             log.warning("reconciliation failed", extra={"tenant": tenant_id, "error": str(exc)})
+        except Exception as exc:
+            outcome = "failed"
+            log.exception(
+                "reconciliation failed for one tenant; the others go on",
+                extra={"tenant": tenant_id, "error": type(exc).__name__},
+            )
+        labelled(app.metrics.reconciliations, outcome).inc()
 
 
 def _unreachable(saleor_api_url: str) -> bool:

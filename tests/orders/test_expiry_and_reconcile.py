@@ -13,7 +13,7 @@ import pytest
 
 from saleor_app.app import open_context
 from saleor_app.context import AppContext
-from saleor_app.jobs.periodic import expire_due, reconcile
+from saleor_app.jobs.periodic import expire_due, reconcile, reconcile_all
 from saleor_app.jobs.queue import enqueue
 from saleor_app.observability import Metrics
 from saleor_app.store.orders import OrderState
@@ -27,6 +27,7 @@ from tests.orders.test_hold_and_release import (
     notes,
     record,
 )
+from tests.standin import SaleorStandIn
 from tests.support.cli import cli_process
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import send_generic
@@ -166,3 +167,26 @@ async def test_worker_killed_mid_release_still_confirms_once(start_app, saleor) 
 async def _confirmed(shop: Shop, order_id: str) -> bool:
     found = await record(shop, order_id)
     return found is not None and found.state is OrderState.CONFIRMED
+
+
+async def test_one_broken_tenant_does_not_stop_the_others_reconciliation(shop: Shop) -> None:
+    honest = shop.saleor.add_order(**CALM)
+    with SaleorStandIn() as broken:
+        await broken.install(f"{shop.app.url}/api/manifest")
+        broken.add_order(**RISKY)
+        answer = broken.handle_graphql
+
+        def unexpected_shape(headers: dict[str, str], body: bytes) -> tuple[int, object]:
+            if b"UnconfirmedOrders" in body:
+                return 200, {"data": {"orders": {"edges": [{"node": {"number": "7"}}],
+                                                 "pageInfo": {"hasNextPage": False}}}}
+            return answer(headers, body)
+
+        broken.handle_graphql = unexpected_shape  # type: ignore[method-assign]
+        async with side_context(shop) as ctx:
+            await reconcile_all(ctx)
+            failed = ctx.metrics.reconciliations.labels("failed")._value.get()
+            done = ctx.metrics.reconciliations.labels("done")._value.get()
+    assert (failed, done) == (1, 1)
+    assert (await record(shop, honest["id"])) is not None, "the honest shop was skipped"
+    await wait_for(lambda: shop.saleor.order(honest["id"])["status"] == "UNFULFILLED")
