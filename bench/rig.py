@@ -80,6 +80,7 @@ class Rig:
             "SECRET_KEY": SECRET_KEY,
             "BENCH_WITH_WORKER": "1" if with_worker else "0",
             "LOG_LEVEL": "INFO",
+            "SALEOR_PRIVATE_NETWORKS": "127.0.0.0/8",
         }
         ready = "/healthz" if target == "app" else "/"
         return ServerProcess(target, env, self.work_dir, ready_path=ready)

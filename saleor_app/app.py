@@ -25,6 +25,8 @@ from saleor_app.jobs.queue import make_queue
 from saleor_app.jobs.worker import build_worker
 from saleor_app.observability import Metrics
 from saleor_app.operations import operation_routes
+from saleor_app.saleor.client import tls_context
+from saleor_app.saleor.outbound import AddressPolicy, checked_transport
 from saleor_app.saleor.routes import saleor_routes
 from saleor_app.site import only_this_machine, site_routes
 from saleor_app.store.embedded import StoreStartError
@@ -51,7 +53,13 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
     except BaseException:
         await store.close()
         raise
-    http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
+    addresses = AddressPolicy.of(settings.saleor_private_networks)
+    http = httpx.AsyncClient(
+        timeout=settings.saleor_timeout_seconds,
+        follow_redirects=False,
+        transport=checked_transport(addresses, tls_context()),
+    )
+    own_http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
     queue = make_queue(store)
     await queue.connect()
     tenants = TenantRepository(store.client, box)
@@ -63,6 +71,8 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
         tenant_settings=tenant_settings,
         tenant_cache=TenantCache(store.client, tenants, tenant_settings),
         http=http,
+        own_http=own_http,
+        saleor_addresses=addresses,
         metrics=metrics,
         queue=queue,
     )
@@ -71,6 +81,7 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
     finally:
         await queue.disconnect()
         await http.aclose()
+        await own_http.aclose()
         await store.close()
 
 
@@ -190,6 +201,11 @@ def _announce(settings: Settings, ctx: AppContext, demo: bool) -> None:
                      " it: set APP_URL to an address it can reach")
     if not settings.allowed_saleor_api_urls:
         lines.append("  any Saleor may install this app: set ALLOWED_SALEOR_API_URLS to limit it")
+    if settings.saleor_private_networks:
+        networks = ", ".join(settings.saleor_private_networks)
+        lines.append(f"  Saleors on these private networks are called too: {networks}")
+    else:
+        lines.append("  only Saleors on public addresses are called (SALEOR_PRIVATE_NETWORKS)")
     if not demo:
         lines.append("  to try it without Saleor: saleor-reverse-otp serve --demo, then open /demo")
     print("\n".join(lines), flush=True)

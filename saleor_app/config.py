@@ -20,6 +20,19 @@ def _comma_list(value: object) -> object:
     return value
 
 
+def _network_list(value: object, expected: str) -> object:
+    """A comma-separated list of IP networks, each checked; ValueError names the bad one."""
+    items = _comma_list(value)
+    if not isinstance(items, list):
+        return items
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not {expected}") from None
+    return items
+
+
 class ConfigError(Exception):
     """A setting is invalid: the message names the variable."""
 
@@ -52,6 +65,9 @@ class Settings(BaseSettings):
     """Open HTTP connections per client address (0: no cap; off behind a trusted proxy)."""
     metrics_token: str = ""
     """When set, `GET /metrics` needs `Authorization: Bearer <token>` (401 without it)."""
+    saleor_private_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Non-public networks (CIDR) a tenant's Saleor may be on, e.g. 127.0.0.0/8 for a Saleor on
+    this machine; empty: only public addresses are called (no request forgery to the inside)."""
     reconcile_lookback_days: int = Field(default=2, ge=1, le=90)
     """How far back reconciliation looks for UNCONFIRMED orders no webhook told the app about."""
     homepage_url: str = ""
@@ -97,21 +113,19 @@ class Settings(BaseSettings):
     def _split_patterns(cls, value: object) -> object:
         return _comma_list(value)
 
+    @field_validator("saleor_private_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        return _network_list(value, "a network, e.g. 127.0.0.0/8 or ::1/128")
+
     @field_validator("forwarded_allow_ips", mode="before")
     @classmethod
     def _proxy_networks(cls, value: object) -> object:
-        items = _comma_list(value)
-        if not isinstance(items, list):
-            return items
-        for item in items:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"{item!r} is not an IP address or network; list the proxies, e.g. "
-                    "10.0.0.0/8,127.0.0.1 (a '*' would let any client choose its address)"
-                ) from None
-        return items
+        return _network_list(
+            value,
+            "an IP address or network; list the proxies, e.g. 10.0.0.0/8,127.0.0.1 (a '*' would "
+            "let any client choose its address)",
+        )
 
     @field_validator("secret_key", "metrics_token")
     @classmethod

@@ -10,6 +10,7 @@ from saq import Queue
 from saleor_app.config import Settings
 from saleor_app.observability import Metrics
 from saleor_app.saleor.client import SaleorClient
+from saleor_app.saleor.outbound import AddressPolicy
 from saleor_app.saleor.webhook_verifier import WebhookVerifier
 from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.redis import StoreHandle
@@ -26,6 +27,10 @@ class AppContext:
     store: StoreHandle
     tenants: TenantRepository
     http: httpx.AsyncClient
+    """Calls to tenants' Saleors (JWKS), through `saleor_addresses`."""
+    own_http: httpx.AsyncClient
+    """Calls to the app's own public URL (the test SMS, the demo phone)."""
+    saleor_addresses: AddressPolicy
     metrics: Metrics
     queue: Queue
     tenant_settings: TenantSettingsRepository
@@ -49,4 +54,4 @@ class AppContext:
     def saleor(self, tenant: Tenant) -> SaleorClient:
         """A client for the tenant's Saleor with its app token."""
         timeout = self.settings.saleor_timeout_seconds
-        return SaleorClient(tenant.saleor_api_url, tenant.token, timeout)
+        return SaleorClient(tenant.saleor_api_url, tenant.token, timeout, self.saleor_addresses)

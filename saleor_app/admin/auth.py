@@ -103,7 +103,9 @@ async def _staff_permissions(
     cached = await ctx.store.client.get(key)
     if cached is not None:
         return frozenset(json.loads(cached))
-    client = SaleorClient(tenant.saleor_api_url, token, ctx.settings.saleor_timeout_seconds)
+    client = SaleorClient(
+        tenant.saleor_api_url, token, ctx.settings.saleor_timeout_seconds, ctx.saleor_addresses
+    )
     try:
         result = await client.query("me_permissions", attempts=2)
     except SaleorRefused:

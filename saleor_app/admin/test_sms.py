@@ -88,7 +88,7 @@ async def send_test_sms(ctx: AppContext, tenant: Tenant, phone: str | None) -> T
     }
     url = inbound_url(ctx.settings.app_url, tenant, "generic")
     try:
-        response = await ctx.http.post(url, content=body, headers=headers)
+        response = await ctx.own_http.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         log.warning("test sms not delivered", extra={"tenant": tenant.id, "reason": str(exc)})
         return _refused(

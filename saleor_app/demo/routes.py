@@ -96,7 +96,7 @@ async def phone_send(request: Request) -> Response:
         return error_response(503, "NO_DEMO_TENANT", "the demo tenant is missing")
     try:
         answer = await send_sms(
-            ctx.http,
+            ctx.own_http,
             ctx.settings.app_url,
             tenant.inbound_key,
             tenant.inbound_secret,

@@ -20,6 +20,7 @@ from gql.transport.exceptions import (
 from gql.transport.httpx import HTTPXAsyncTransport
 
 from saleor_app.saleor.documents import document
+from saleor_app.saleor.outbound import AddressPolicy, checked_transport
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,13 @@ RETRYABLE = (
 class SaleorClient:
     """Runs the documents of graphql/ against one Saleor with one token."""
 
-    def __init__(self, api_url: str, token: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, api_url: str, token: str, timeout: float, addresses: AddressPolicy
+    ) -> None:
         self.api_url = api_url
         self._token = token
         self._timeout = timeout
+        self._addresses = addresses
 
     async def execute(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run `graphql/<name>.graphql` once; raise SaleorUnavailable or SaleorRefused."""
@@ -66,7 +70,7 @@ class SaleorClient:
             headers={"Authorization": f"Bearer {self._token}"},
             timeout=self._timeout,
             follow_redirects=False,
-            verify=tls_context(),
+            transport=checked_transport(self._addresses, tls_context()),
         )
         client = Client(transport=transport, execute_timeout=self._timeout)
         try:

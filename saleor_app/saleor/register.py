@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
 from saleor_app.json_input import loads_untrusted
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks
 from saleor_app.saleor.manifest import manifest_identifier
+from saleor_app.saleor.outbound import AddressRefused
 from saleor_app.store.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,18 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
         return _refuse(400, "MISSING_AUTH_TOKEN", "Missing auth token.")
     if not ctx.settings.saleor_url_allowed(api_url):
         return _refuse(403, "SALEOR_URL_PROHIBITED", "This Saleor may not install the app.")
-    saleor = SaleorClient(api_url, token, ctx.settings.saleor_timeout_seconds)
+    try:
+        await ctx.saleor_addresses.check_url(api_url)
+    except AddressRefused:
+        log.warning("install refused: non-public saleor address", extra={"saleor_api_url": api_url})
+        return _refuse(
+            403, "SALEOR_ADDRESS_REFUSED",
+            "This Saleor's address is not public; the operator allows private networks with "
+            "SALEOR_PRIVATE_NETWORKS.",
+        )
+    except httpx.TransportError:
+        return _refuse(400, "SALEOR_UNRESOLVABLE", "The Saleor's host name does not resolve.")
+    saleor = SaleorClient(api_url, token, ctx.settings.saleor_timeout_seconds, ctx.saleor_addresses)
     try:
         app = (await saleor.query("app_id"))["app"]
         app_id, identifier = app["id"], app.get("identifier")

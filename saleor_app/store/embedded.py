@@ -84,7 +84,7 @@ def _free_port() -> int:
 
 
 def _die_with_parent(parent: int, prctl: object) -> None:
-    """In the child before exec: SIGTERM when the parent ends, and a session of its own (a
+    """In the child before exec: SIGTERM when the parent ends, and its own process session (a
     terminal's Ctrl-C reaches the app, which stops the store in its turn)."""
     os.setsid()
     prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # type: ignore[operator]

@@ -18,6 +18,9 @@ from saleor_app.http_limits import limited_server_options
 SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
 
 
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+"""The stand-in Saleor listens on loopback: tests allow it explicitly, as an operator would."""
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
@@ -37,6 +40,7 @@ class AppServer:
             "data_dir": data_dir,
             "secret_key": SECRET_KEY,
             "jwks_refresh_interval_seconds": 0,
+            "saleor_private_networks": LOOPBACK_NETWORKS,
         }
         values.update(settings)
         self.settings: Settings = load_settings(**values)
