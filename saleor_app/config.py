@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     saleor_private_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Non-public networks (CIDR) a tenant's Saleor may be on, e.g. 127.0.0.0/8 for a Saleor on
     this machine; empty: only public addresses are called (no request forgery to the inside)."""
+    installs_per_client_per_hour: int = Field(default=30, ge=0, le=100_000)
+    """`POST /api/register` calls one client address may make per hour (0: no limit); Saleor
+    Cloud installs many shops from few addresses, so keep it well above one shop's needs."""
     reconcile_lookback_days: int = Field(default=2, ge=1, le=90)
     """How far back reconciliation looks for UNCONFIRMED orders no webhook told the app about."""
     homepage_url: str = ""

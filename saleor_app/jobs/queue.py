@@ -22,13 +22,15 @@ def make_queue(store: StoreHandle) -> Queue:
     return RedisQueue(Redis.from_url(store.queue_url), name=QUEUE_NAME)
 
 
-async def enqueue(queue: Queue, function: str, key: str, **kwargs: Any) -> bool:
+async def enqueue(
+    queue: Queue, function: str, key: str, retries: int = DEFAULT_RETRIES, **kwargs: Any
+) -> bool:
     """Enqueue once per key (a duplicate while the job is incomplete is dropped); True if new.
     The key carries the queue's hash tag so that saq's abort key shares its cluster slot."""
     job = await queue.enqueue(
         function,
         key=QUEUE_HASH_TAG + key,
-        retries=DEFAULT_RETRIES,
+        retries=retries,
         retry_delay=DEFAULT_RETRY_DELAY,
         retry_backoff=MAX_RETRY_DELAY,
         timeout=DEFAULT_TIMEOUT,

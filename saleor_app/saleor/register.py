@@ -12,6 +12,7 @@ import httpx
 
 from saleor_app.context import AppContext
 from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.webhook_activation import ACTIVATION_ATTEMPTS
 from saleor_app.json_input import loads_untrusted
 from saleor_app.saleor.client import SaleorClient, SaleorRefused, SaleorUnavailable
 from saleor_app.saleor.jwks import JwksUnavailable, fetch_jwks
@@ -72,7 +73,9 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
         return _refuse(401, "JWKS_NOT_AVAILABLE", "The Saleor's signing keys could not be fetched.")
     tenant = await ctx.tenants.install(Tenant.new(api_url, app_id, token, jwks))
     job_key = f"activate:{tenant.id}:{tenant.installed_at}"
-    await enqueue(ctx.queue, "activate_webhooks", key=job_key, tenant_id=tenant.id)
+    await enqueue(
+        ctx.queue, "activate_webhooks", job_key, ACTIVATION_ATTEMPTS, tenant_id=tenant.id
+    )
     log.info("tenant installed", extra={"tenant": tenant.id, "saleor_api_url": api_url})
     return RegisterAnswer(200, {"success": True})
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from saleor_app.context import AppContext
+from saleor_app.engine.limits import within_limit
 from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
 from saleor_app.observability import labelled
 from saleor_app.saleor.manifest import build_manifest
@@ -17,9 +18,12 @@ from saleor_app.saleor.register import register
 from saleor_app.saleor.webhook_verifier import WebhookRefused
 from saleor_app.saleor.webhooks import WEBHOOKS, SaleorWebhook
 from saleor_app.store.decisions import Stale
+from saleor_app.store.keys import global_key
 from saleor_app.store.redis import RedisError
 
 log = logging.getLogger(__name__)
+
+INSTALL_WINDOW_SECONDS = 3600
 
 
 async def manifest_endpoint(request: Request) -> Response:
@@ -33,6 +37,17 @@ async def manifest_endpoint(request: Request) -> Response:
 async def register_endpoint(request: Request) -> Response:
     """POST /api/register: Saleor hands over the app token."""
     ctx: AppContext = request.app.state.ctx
+    limit = ctx.settings.installs_per_client_per_hour
+    address = request.client.host if request.client else "unknown"
+    key = global_key("install-rate", address)
+    if limit and not await within_limit(ctx.store.client, key, limit, INSTALL_WINDOW_SECONDS):
+        log.warning("install refused: rate limit", extra={"client": address})
+        return JSONResponse(
+            {"success": False, "error": {"code": "RATE_LIMITED",
+                                         "message": "Too many installs from this address."}},
+            status_code=429,
+            headers={"Retry-After": str(INSTALL_WINDOW_SECONDS)},
+        )
     try:
         body = await read_body(request, 64 * 1024)
     except BodyTooLarge:

@@ -84,3 +84,14 @@ async def test_an_allowed_private_network_installs(start_app: Callable[..., AppS
         installed = await saleor.install(f"{app.url}/api/manifest")
     assert installed.register_response is not None
     assert installed.register_response.status_code == 200
+
+
+def test_installs_from_one_address_are_limited(start_app: Callable[..., AppServer]) -> None:
+    app = start_app(installs_per_client_per_hour=2)
+    with app.client() as http:
+        statuses = [http.post("/api/register", json={},
+                              headers={"Saleor-Api-Url": "https://shop.example.com/graphql/"})
+                    for _ in range(3)]
+    assert [s.status_code for s in statuses] == [400, 400, 429]
+    assert statuses[2].json()["error"]["code"] == "RATE_LIMITED"
+    assert statuses[2].headers["retry-after"] == "3600"
