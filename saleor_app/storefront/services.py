@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from starlette.applications import Starlette
 
 from saleor_app.context import AppContext
-from saleor_app.storefront.cors import OriginDirectory
 from saleor_app.storefront.events import EventHub
 from saleor_app.storefront.limits import RateLimits
 from saleor_app.storefront.settings_cache import SettingsCache
@@ -21,7 +20,6 @@ class Services:
 
     hub: EventHub
     limits: RateLimits = field(default_factory=RateLimits)
-    origins: OriginDirectory = field(default_factory=OriginDirectory)
     settings: SettingsCache = field(default_factory=SettingsCache)
 
 
