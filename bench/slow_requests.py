@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
@@ -35,8 +36,15 @@ PARTIAL_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
+class Served(NamedTuple):
+    """A running `serve`: its port and process id."""
+
+    port: int
+    pid: int
+
+
 @contextlib.contextmanager
-def served_app(data_dir: Path, redis_url: str) -> Iterator[int]:
+def served(data_dir: Path, redis_url: str) -> Iterator[Served]:
     """`saleor-reverse-otp serve` on a free loopback port, stopped on exit."""
     port = free_port()
     env = {**os.environ, "DATA_DIR": str(data_dir), "REDIS_URL": redis_url,
@@ -54,7 +62,7 @@ def served_app(data_dir: Path, redis_url: str) -> Iterator[int]:
             time.sleep(0.2)
         else:
             raise RuntimeError("the app did not start")
-        yield port
+        yield Served(port, process.pid)
     finally:
         process.terminate()
         try:
@@ -133,7 +141,7 @@ def ms(seconds: float) -> str:
 async def rows(redis_url: str, data_dir: Path, seconds: float = 15.0) -> list[Row]:
     """The slow-request rows of the project's benchmark table."""
     raise_open_file_limit()
-    with served_app(data_dir, redis_url) as port:
+    with served(data_dir, redis_url) as (port, _):
         calm, attacked, closed = await measure(port, seconds)
     name = (f"(f) GET /healthz on new connections, concurrency {CONCURRENCY}, during "
             f"{ATTACK_CONNECTIONS:,} incomplete requests from one client vs without")

@@ -13,16 +13,14 @@ the stand-in's key, exactly as Saleor does. Rendering and signing happen before 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from bench.app_sdk_peer import AppSdkPeer
 from bench.load import Result, alternating, build_request, closed_loop, open_loop
 from bench.rig import Rig
-from bench.servers import ServerProcess
+from bench.servers import ServerProcess, cpu_seconds
 from bench.table import Row, ms, per_s, ratio, yes_no
 from saleor_app.store.orders import OrderRepository
 
@@ -168,12 +166,6 @@ async def decided(rig: Rig, order_ids: list[str]) -> Counter[str]:
     repo = OrderRepository(rig.redis, rig.tenant.id)
     records = await asyncio.gather(*(repo.get(order_id) for order_id in order_ids))
     return Counter(r.decision.value if r else "missing" for r in records)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def order_created_vs_app_sdk(rig: Rig, app: ServerProcess, peer: AppSdkPeer, load: Load,

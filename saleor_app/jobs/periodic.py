@@ -14,22 +14,22 @@ from saleor_app.background import in_background
 from saleor_app.context import AppContext
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.engine.outcomes import challenge_changed
-from saleor_app.jobs.outbox import outbox_listener, relay_all
+from saleor_app.jobs.outbox import outbox_listener
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import confirm_key
 from saleor_app.observability import labelled
 from saleor_app.orders.channels import channel_statuses
 from saleor_app.orders.decide import decide_order
 from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
+from saleor_app.store.challenges import DEADLINE_TENANTS
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.orders import OrderRepository, OrderState
-from saleor_app.store.redis import RedisError
+from saleor_app.store.redis import Commands, RedisError
 from saleor_app.store.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
 EXPIRY_INTERVAL_SECONDS = 1.0
-OUTBOX_SWEEP_SECONDS = 1.0
 RECONCILE_INTERVAL_SECONDS = 300.0
 MAX_RECONCILE_PAGES = 20
 
@@ -38,13 +38,28 @@ async def expire_due(app: AppContext, now: float | None = None) -> int:
     """Mark every due PENDING challenge EXPIRED (each once, fleet-wide); return how many."""
     moment = time.time() if now is None else now
     expired = 0
-    for tenant_id in await app.tenants.all_ids():
+    redis: Commands = app.store.client
+    for tenant_id in await redis.smembers(DEADLINE_TENANTS):
         store = app.challenges(tenant_id)
+        earliest = await store.next_deadline()
+        if earliest is None:
+            await store.unmark_deadlines_if_none()
+            continue
+        if earliest > moment:
+            continue
         for challenge_id in await store.due(moment):
             if await store.finish(challenge_id, ChallengeStatus.EXPIRED, moment, "ttl"):
                 expired += 1
                 await challenge_changed(app, store, challenge_id, "EXPIRED")
     return expired
+
+
+async def index_deadlines(app: AppContext) -> None:
+    """At start-up: put every tenant with pending deadlines in the index (stores written before
+    the index existed); once per process, not per tick."""
+    for tenant_id in await app.tenants.all_ids():
+        if await app.store.client.zcard(app.challenges(tenant_id).key("deadlines")):
+            await app.challenges(tenant_id).mark_deadlines()
 
 
 async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
@@ -139,10 +154,11 @@ async def _every(seconds: float, work: Callable[[], Awaitable[object]], name: st
 
 @contextlib.asynccontextmanager
 async def periodic_tasks(app: AppContext) -> AsyncIterator[None]:
-    """Run the expiry, outbox and reconciliation loops until the block ends."""
+    """Run the expiry and reconciliation loops and the outbox listener (which relays every
+    outbox when it (re)subscribes, then each one announced) until the block ends."""
+    await index_deadlines(app)
     loops = in_background(
         _every(EXPIRY_INTERVAL_SECONDS, lambda: expire_due(app), "expiry"),
-        _every(OUTBOX_SWEEP_SECONDS, lambda: relay_all(app), "outbox"),
         _every(RECONCILE_INTERVAL_SECONDS, lambda: reconcile_all(app), "reconcile"),
     )
     async with loops, outbox_listener(app):

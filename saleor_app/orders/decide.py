@@ -180,6 +180,8 @@ async def _write_decision(
             break
     else:
         raise CodeSpaceExhausted
+    if written == WRITTEN and fresh:
+        await store.mark_deadlines()
     if written != WRITTEN:
         return None
     if verified_at_checkout is not None and verified_at_checkout.verified_sender:

@@ -14,12 +14,14 @@ from typing import Any
 from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
 from saleor_app.core.phones import region_of
 from saleor_app.store.batching import batched
-from saleor_app.store.keys import tenant_key
+from saleor_app.store.keys import global_key, tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_cache import GENERATION_CHECK, STALE
 from saleor_app.store.tenants import TenantGone, auth_key, generation_key, installed_check
 
+DEADLINE_TENANTS = global_key("deadline-tenants")
+"""The tenants with pending challenges: background expiry costs nothing for idle tenants."""
 RETENTION_SECONDS = 30 * 24 * 3600
 """How long a challenge stays readable after it expires (dashboard, audit)."""
 
@@ -376,7 +378,28 @@ class ChallengeStore:
         )
         if created == "GONE":
             raise TenantGone
+        if created:
+            await self.mark_deadlines()
         return bool(created)
+
+    async def next_deadline(self) -> float | None:
+        """When the earliest pending challenge is due (None: nothing pending)."""
+        first: list[tuple[str, float]] = await self._redis.zrange(
+            self.key("deadlines"), 0, 0, withscores=True
+        )
+        return first[0][1] / 1000 if first else None
+
+    async def mark_deadlines(self) -> None:
+        """Note in the fleet-wide index that this tenant has pending deadlines (after a script
+        added one: the expiry sweep visits only tenants in the index)."""
+        await self._redis.sadd(DEADLINE_TENANTS, self.tenant_id)
+
+    async def unmark_deadlines_if_none(self) -> None:
+        """Leave the index when no deadline is left: removed first, then checked, so a deadline
+        added meanwhile puts the tenant back (its creator marks after adding)."""
+        await self._redis.srem(DEADLINE_TENANTS, self.tenant_id)
+        if await self._redis.zcard(self.key("deadlines")):
+            await self.mark_deadlines()
 
     async def get(self, challenge_id: str) -> Challenge | None:
         """The challenge, or None when unknown or gone."""
@@ -476,6 +499,8 @@ class ChallengeStore:
                 max_attempts,
             ],
         )
+        if result == "RENEWED":
+            await self.mark_deadlines()
         return result
 
     async def due(self, now: float, limit: int = 500) -> list[str]:

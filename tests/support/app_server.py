@@ -41,6 +41,7 @@ class AppServer:
             "secret_key": SECRET_KEY,
             "jwks_refresh_interval_seconds": 0,
             "saleor_private_networks": LOOPBACK_NETWORKS,
+            "installs_per_client_per_hour": 0,
         }
         values.update(settings)
         self.settings: Settings = load_settings(**values)
