@@ -18,6 +18,7 @@ from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_settings import PROVIDERS, ChallengeMode
 from saleor_app.store.tenants import Tenant
+from saleor_app.storefront.cors import refused_origins
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,17 @@ async def problems(ctx: AppContext, tenant: Tenant) -> list[Problem]:
                 message="No SMS provider is enabled: inbound SMS are refused. Enable the "
                 "provider that rents your virtual number and paste its inbound URL into its "
                 "console.",
+                section="settings",
+            )
+        )
+    for origin in await refused_origins(ctx.store.client, tenant.id, settings.allowed_origins):
+        found.append(
+            Problem(
+                code="STOREFRONT_ORIGIN_REFUSED",
+                severity="warning",
+                message=f"A storefront page at {origin} asked for a challenge, but {origin} is "
+                "not in the allowed storefront origins, so the widget there cannot work: add "
+                "it in Settings, or empty the list to allow any origin.",
                 section="settings",
             )
         )

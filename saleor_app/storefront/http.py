@@ -21,6 +21,7 @@ from saleor_app.storefront.cors import (
     PREFLIGHT_MAX_AGE_SECONDS,
     app_origin,
     normalize_origin,
+    note_refused_origin,
     origin_allowed,
 )
 from saleor_app.storefront.limits import MAX_BODY_BYTES, allow_client
@@ -66,11 +67,13 @@ async def _cors_headers(request: Request, api_url: str | None) -> dict[str, str]
     if not origin or api_url is None:
         return headers
     ctx = request.app.state.ctx
-    settings = await services(request.app).settings.get(ctx, tenant_id_for(api_url))
-    if origin_allowed(origin, settings.allowed_origins) or normalize_origin(origin) == app_origin(
-        ctx
-    ):
-        headers["Access-Control-Allow-Origin"] = normalize_origin(origin) or ""
+    tenant_id = tenant_id_for(api_url)
+    settings = await services(request.app).settings.get(ctx, tenant_id)
+    wanted = normalize_origin(origin)
+    if origin_allowed(origin, settings.allowed_origins) or wanted == app_origin(ctx):
+        headers["Access-Control-Allow-Origin"] = wanted or ""
+    elif wanted is not None:
+        await note_refused_origin(ctx.store.client, tenant_id, wanted)
     return headers
 
 

@@ -15,7 +15,12 @@ from strawberry.types.unset import UnsetType
 
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.storefront.context import StorefrontContext, valid_api_url
-from saleor_app.storefront.cors import app_origin, normalize_origin, origin_allowed
+from saleor_app.storefront.cors import (
+    app_origin,
+    normalize_origin,
+    note_refused_origin,
+    origin_allowed,
+)
 from saleor_app.storefront.limits import (
     CONNECTION_INIT_SECONDS,
     SUBSCRIPTIONS_PER_CONNECTION,
@@ -70,9 +75,14 @@ class StorefrontSocket(GraphQL[StorefrontContext, None]):
             raise ConnectionRejectionError
         origin = context.origin
         if origin is not None:
-            settings = await context.cache.get(context.app, tenant_id_for(api_url))
-            same = normalize_origin(origin) == app_origin(context.app)
-            if not same and not origin_allowed(origin, settings.allowed_origins):
+            tenant_id = tenant_id_for(api_url)
+            settings = await context.cache.get(context.app, tenant_id)
+            wanted = normalize_origin(origin)
+            if wanted != app_origin(context.app) and not origin_allowed(
+                origin, settings.allowed_origins
+            ):
                 log.warning("storefront websocket from a foreign origin")
+                if wanted is not None:
+                    await note_refused_origin(context.app.store.client, tenant_id, wanted)
                 raise ConnectionRejectionError
         return await super().on_ws_connect(context)

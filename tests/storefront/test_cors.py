@@ -8,6 +8,7 @@ import httpx
 import pytest
 import websockets
 
+from tests.admin.support import data
 from tests.storefront.client import BY_ID, open_challenge, post, subscription
 from tests.support.shop import Shop
 
@@ -58,3 +59,19 @@ async def test_websocket_origin_must_be_allowed(shop: Shop) -> None:
     async with subscription(shop.app.url, shop.saleor.api_url, challenge.id,
                             Origin=STOREFRONT) as ws:
         assert ws.state.name == "OPEN"
+
+
+async def test_a_refused_storefront_origin_shows_as_a_problem_until_allowed(shop: Shop) -> None:
+    await shop.configure(allowed_origins=[STOREFRONT])
+    challenge = await open_challenge(shop, order_id="T3JkZXI6cHJvYmxlbQ==")
+    await asyncio.sleep(1.1)
+    answer = await post(shop.app.url, BY_ID, {"id": challenge.id}, api_url=shop.saleor.api_url,
+                        Origin="https://www.shop.example")
+    assert "access-control-allow-origin" not in answer.headers
+    query = "query { problems { code message } }"
+    found = [p for p in (await data(shop, query))["problems"]
+             if p["code"] == "STOREFRONT_ORIGIN_REFUSED"]
+    assert len(found) == 1 and "https://www.shop.example" in found[0]["message"]
+    await shop.configure(allowed_origins=[STOREFRONT, "https://www.shop.example"])
+    after = [p["code"] for p in (await data(shop, query))["problems"]]
+    assert "STOREFRONT_ORIGIN_REFUSED" not in after
