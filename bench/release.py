@@ -1,4 +1,4 @@
-"""Issue 4: from an inbound SMS reaching the app to the orderConfirm reaching Saleor.
+"""(c) From an inbound SMS reaching the app to the orderConfirm reaching Saleor.
 
 The app runs with its worker in one process (like `serve`). Risky orders are created in the
 stand-in and announced with signed ORDER_CREATED webhooks; once every hold (note, metadata)

@@ -1,4 +1,4 @@
-"""Issue 3: inbound SMS over HTTP (Twilio), matching at scale, store memory per challenge.
+"""(b) Inbound SMS over HTTP (Twilio), matching at scale, store memory per challenge.
 
 Throughput and the open-loop run post one Twilio SMS per pending challenge, each from the
 challenge's own French mobile (STRICT sender policy), signed with Twilio's RequestValidator

@@ -60,7 +60,7 @@ def baseline_redis_get() -> Starlette:
 
 
 def sms_steps_only() -> Starlette:
-    """The steps issue 3 requires of a Twilio SMS (signature, form, sender, code, one store
+    """The steps every Twilio SMS needs (signature, form, sender, code, one store
     script, one log line), with the app's own functions, in a bare endpoint like the baselines."""
     from saleor_app.engine.inbound import receive_sms
     from saleor_app.sms import ADAPTERS, InboundRequest
@@ -81,7 +81,7 @@ def sms_steps_only() -> Starlette:
 
 
 def order_created_steps_only() -> Starlette:
-    """The steps issue 4 requires of ORDER_CREATED (tenant, signature, recipient, decision with
+    """The steps every ORDER_CREATED needs (tenant, signature, recipient, decision with
     its two store scripts, one log line), with the app's own functions, in a bare endpoint."""
     from saleor_app.saleor.webhooks import WEBHOOKS
 

@@ -1,4 +1,4 @@
-"""Issue 2 and 4: signed Saleor webhooks over HTTP against a bare Starlette endpoint.
+"""(a), (c), (g): signed Saleor webhooks over HTTP against a bare Starlette endpoint.
 
 (a) ORDER_CONFIRMED for orders the app does not know: the cost of the verified entry (tenant,
     event, RS256 detached JWS over the raw body, recipient) plus a handler that finds nothing.
@@ -113,7 +113,7 @@ async def verification_throughput(rig: Rig, app: ServerProcess, baseline: Server
 async def order_created_throughput(rig: Rig, app: ServerProcess, bare: ServerProcess,
                                    bare_get: ServerProcess, load: Load) -> list[Row]:
     """(c) Signed ORDER_CREATED, a new order each time, to decision, vs a bare Starlette
-    endpoint doing one Redis GET (the goal, as issue 3 defines the bare baseline); the ratio
+    endpoint doing one Redis GET (the bare baseline); the ratio
     to a bare 200 is reported too."""
     orders = [new_order(rig, i, risky=i % 2 == 1) for i in range(load.requests + load.warmup)]
     items = [signed(rig, "order-created", "ORDER_CREATED", order) for order in orders]
