@@ -21,8 +21,8 @@ from saleor_app.demo.tenant import install_demo
 from saleor_app.engine.routes import inbound_routes
 from saleor_app.http_utils import BodyTooSlow, RequestContextMiddleware, body_too_slow
 from saleor_app.jobs.periodic import periodic_tasks
-from saleor_app.jobs.queue import make_queue
-from saleor_app.jobs.worker import build_worker
+from saleor_app.jobs.queue import make_queues
+from saleor_app.jobs.worker import build_workers
 from saleor_app.observability import Metrics
 from saleor_app.operations import operation_routes
 from saleor_app.saleor.client import tls_context
@@ -60,8 +60,8 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
         transport=checked_transport(addresses, tls_context()),
     )
     own_http = httpx.AsyncClient(timeout=settings.saleor_timeout_seconds, follow_redirects=False)
-    queue = make_queue(store)
-    await queue.connect()
+    jobs = make_queues(store, settings.saleor_timeout_seconds)
+    await jobs.connect()
     tenants = TenantRepository(store.client, box)
     tenant_settings = TenantSettingsRepository(store.client, box)
     ctx = AppContext(
@@ -74,12 +74,12 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
         own_http=own_http,
         saleor_addresses=addresses,
         metrics=metrics,
-        queue=queue,
+        jobs=jobs,
     )
     try:
         yield ctx
     finally:
-        await queue.disconnect()
+        await jobs.disconnect()
         await http.aclose()
         await own_http.aclose()
         await store.close()
@@ -87,16 +87,17 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
 
 @contextlib.asynccontextmanager
 async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
-    """Run the background worker until the block ends, then let it finish its jobs."""
-    worker = build_worker(ctx)
-    task = asyncio.create_task(worker.start())
+    """Run the background workers until the block ends, then let them finish their jobs."""
+    workers = build_workers(ctx)
+    tasks = [asyncio.create_task(worker.start()) for worker in workers]
     try:
         async with periodic_tasks(ctx):
             yield
     finally:
-        await worker.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.gather(*(worker.stop() for worker in workers))
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @contextlib.asynccontextmanager

@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from saq import Queue
 
 from saleor_app.config import Settings
+from saleor_app.jobs.queue import JobQueues
 from saleor_app.observability import Metrics
 from saleor_app.saleor.client import SaleorClient
 from saleor_app.saleor.outbound import AddressPolicy
 from saleor_app.saleor.webhook_verifier import WebhookVerifier
 from saleor_app.store.challenges import ChallengeStore
 from saleor_app.store.redis import StoreHandle
+from saleor_app.store.saleor_health import SaleorHealth
 from saleor_app.store.tenant_cache import TenantCache
 from saleor_app.store.tenant_settings import TenantSettingsRepository
 from saleor_app.store.tenants import Tenant, TenantRepository
+
+FAILING_SALEOR_TIMEOUT_SECONDS = 3.0
+"""The timeout of calls to a Saleor whose last calls failed."""
 
 
 @dataclass
@@ -32,7 +36,7 @@ class AppContext:
     """Calls to the app's own public URL (the test SMS, the demo phone)."""
     saleor_addresses: AddressPolicy
     metrics: Metrics
-    queue: Queue
+    jobs: JobQueues
     tenant_settings: TenantSettingsRepository
     tenant_cache: TenantCache
 
@@ -51,7 +55,25 @@ class AppContext:
         """The challenge store of one tenant."""
         return ChallengeStore(self.store.client, tenant_id, self.store.publisher)
 
-    def saleor(self, tenant: Tenant) -> SaleorClient:
-        """A client for the tenant's Saleor with its app token."""
+    @property
+    def saleor_health(self) -> SaleorHealth:
+        """Whether each tenant's Saleor has been failing."""
+        return SaleorHealth(self.store.client)
+
+    def saleor(self, tenant: Tenant, *, failing: bool = False) -> SaleorClient:
+        """A client for the tenant's Saleor with its app token, which records whether Saleor
+        answered; a Saleor known to be failing gets the shorter timeout."""
         timeout = self.settings.saleor_timeout_seconds
-        return SaleorClient(tenant.saleor_api_url, tenant.token, timeout, self.saleor_addresses)
+        if failing:
+            timeout = min(timeout, FAILING_SALEOR_TIMEOUT_SECONDS)
+        health = self.saleor_health
+
+        async def observe(answered: bool) -> None:
+            if answered:
+                await health.answered(tenant.id)
+            else:
+                await health.failed(tenant.id)
+
+        return SaleorClient(
+            tenant.saleor_api_url, tenant.token, timeout, self.saleor_addresses, observe
+        )

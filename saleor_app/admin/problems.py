@@ -118,6 +118,6 @@ async def dismiss_fixed(ctx: AppContext, tenant: Tenant) -> list[str]:
         still_open.add(NO_VIRTUAL_NUMBER_PROBLEM)
     fixed = sorted(reported - still_open)
     if fixed:
-        await enqueue(ctx.queue, "dismiss_problems", key=f"dismiss:{tenant.id}:{','.join(fixed)}",
+        await enqueue(ctx.jobs, "dismiss_problems", key=f"dismiss:{tenant.id}:{','.join(fixed)}",
                       tenant_id=tenant.id, keys=fixed)
     return fixed

@@ -17,7 +17,7 @@ async def challenge_changed(
     """Publish the new status and queue the durable follow-up (release, hold or cancel)."""
     await store.publish(challenge_id, status)
     await enqueue(
-        ctx.queue,
+        ctx.jobs,
         "apply_challenge_outcome",
         key=f"outcome:{store.tenant_id}:{challenge_id}:{status}",
         tenant_id=store.tenant_id,

@@ -50,7 +50,7 @@ async def relay(app: AppContext, tenant_id: str, limit: int = RELAY_BATCH) -> in
         except (ValueError, KeyError, TypeError):
             log.error("unreadable outbox entry dropped", extra={"tenant": tenant_id})
         else:
-            await enqueue(app.queue, function, key=key, **kwargs)
+            await enqueue(app.jobs, function, key=key, **kwargs)
             moved += 1
         await client.lrem(taken_key(tenant_id), 1, entry)  # type: ignore[misc]
     return moved

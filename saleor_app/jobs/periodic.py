@@ -94,7 +94,7 @@ async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
                     await challenge_changed(app, store, challenge.id, "VERIFIED")
                 else:
                     await enqueue(
-                        app.queue,
+                        app.jobs,
                         "confirm_order",
                         key=confirm_key(tenant.id, record.order_id),
                         tenant_id=tenant.id,
@@ -109,11 +109,15 @@ async def reconcile(app: AppContext, tenant: Tenant) -> dict[str, int]:
 
 
 async def reconcile_all(app: AppContext) -> None:
-    """Reconcile every tenant, each at most once per interval across all workers."""
+    """Reconcile every tenant, each at most once per interval across all workers; a tenant
+    whose Saleor is failing waits for the next pass instead of delaying the others."""
     for tenant_id in await app.tenants.all_ids():
         lock = tenant_key(tenant_id, "reconcile-lock")
         ttl = int(RECONCILE_INTERVAL_SECONDS * 0.9)
         if not await app.store.client.set(lock, "1", nx=True, ex=ttl):
+            continue
+        if await app.saleor_health.failures(tenant_id):
+            labelled(app.metrics.reconciliations, "saleor_failing").inc()
             continue
         tenant = await app.tenants.get(tenant_id)
         if tenant is None or _unreachable(tenant.saleor_api_url):

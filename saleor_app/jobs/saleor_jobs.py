@@ -59,7 +59,7 @@ async def _run(
     job = ctx.get("job")
     last_attempt = job is None or job.attempts >= job.retries
     try:
-        await work(app, app.saleor(tenant))
+        await work(app, app.saleor(tenant, failing=ctx.get("saleor_failing", False)))
     except SaleorUnavailable as exc:
         if not last_attempt:
             app.metrics.jobs.labels(name, "retry").inc()
@@ -80,7 +80,7 @@ async def _bury_and_report(
     await bury(app, tenant_id, name, error, **details)
     order = details.get("order_id", "")
     await enqueue(
-        app.queue,
+        app.jobs,
         "report_problem",
         key=f"problem:{tenant_id}:{name}:{order}",
         tenant_id=tenant_id,
@@ -182,7 +182,7 @@ async def add_note_later(
 ) -> None:
     """Queue an order note (one per order and kind)."""
     await enqueue(
-        app.queue,
+        app.jobs,
         "add_order_note",
         key=f"note:{tenant_id}:{order_id}:{kind}",
         tenant_id=tenant_id,
@@ -272,6 +272,6 @@ async def _best_effort(
     if tenant is None:
         return
     try:
-        await work(app, app.saleor(tenant))
+        await work(app, app.saleor(tenant, failing=ctx.get("saleor_failing", False)))
     except SaleorRefused as exc:
         log.warning(failure, extra={"tenant": tenant_id, "error": str(exc)})

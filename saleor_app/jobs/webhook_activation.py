@@ -28,7 +28,7 @@ async def activate_webhooks(ctx: dict[str, Any], *, tenant_id: str) -> int:
     tenant = await app.tenants.get(tenant_id)
     if tenant is None:
         return 0
-    saleor = app.saleor(tenant)
+    saleor = app.saleor(tenant, failing=ctx.get("saleor_failing", False))
     job = ctx.get("job")
     try:
         result = await saleor.query("app_webhooks")

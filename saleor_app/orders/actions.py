@@ -31,7 +31,7 @@ async def approve_order(
     await write_verdict_later(ctx, tenant.id, order_id, "approved")
     note = f"Reverse OTP: approved by {staff}" + (f": {reason}" if reason else ".")
     await enqueue(
-        ctx.queue,
+        ctx.jobs,
         "confirm_order",
         key=confirm_key(tenant.id, order_id),
         tenant_id=tenant.id,
@@ -63,7 +63,7 @@ async def reject_order(
             "must be refunded or voided through the payment app."
         )
         await enqueue(
-            ctx.queue,
+            ctx.jobs,
             "cancel_order",
             key=cancel_key(tenant.id, order_id),
             tenant_id=tenant.id,

@@ -271,7 +271,7 @@ async def decide_checkout(ctx: AppContext, tenant: Tenant, checkout: dict[str, A
         decision=decision.value, score=f"{assessment.score:g}", challenge=challenge.id
     )
     await enqueue(
-        ctx.queue,
+        ctx.jobs,
         "write_private_metadata",
         key=f"meta:{tenant.id}:{challenge.id}",
         tenant_id=tenant.id,

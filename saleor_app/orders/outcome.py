@@ -36,7 +36,7 @@ async def apply_challenge_outcome(
         if challenge.checkout_id and challenge.status is ChallengeStatus.VERIFIED:
             items = checkout_items(verified="true", challenge=challenge.id)
             await enqueue(
-                app.queue,
+                app.jobs,
                 "write_private_metadata",
                 key=f"meta:{tenant_id}:{challenge.id}:verified",
                 tenant_id=tenant_id,
@@ -60,7 +60,7 @@ async def apply_challenge_outcome(
         note = f"Reverse OTP: verified by SMS from {sender} at {when:%Y-%m-%d %H:%M:%S} UTC."
         await orders.set_state(order_id, OrderState.CONFIRMING, "verified by SMS")
         await enqueue(
-            app.queue,
+            app.jobs,
             "confirm_order",
             key=confirm_key(tenant_id, order_id),
             tenant_id=tenant_id,
@@ -77,7 +77,7 @@ async def apply_challenge_outcome(
         )
         await orders.set_state(order_id, OrderState.CANCELLING, f"challenge {what}")
         await enqueue(
-            app.queue,
+            app.jobs,
             "cancel_order",
             key=cancel_key(tenant_id, order_id),
             tenant_id=tenant_id,

@@ -60,7 +60,7 @@ def verdict_job(tenant_id: str, order_id: str, why: str) -> str:
 async def write_verdict_later(app: AppContext, tenant_id: str, order_id: str, why: str) -> None:
     """Queue the metadata write after the order's record changed."""
     await enqueue(
-        app.queue, "write_order_verdict", key=verdict_key(tenant_id, order_id, why),
+        app.jobs, "write_order_verdict", key=verdict_key(tenant_id, order_id, why),
         tenant_id=tenant_id, order_id=order_id,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
@@ -52,16 +53,26 @@ RETRYABLE = (
 )
 
 
+Observer = Callable[[bool], Awaitable[None]]
+"""Told after each call whether Saleor answered (True) or could not be reached (False)."""
+
+
 class SaleorClient:
     """Runs the documents of graphql/ against one Saleor with one token."""
 
     def __init__(
-        self, api_url: str, token: str, timeout: float, addresses: AddressPolicy
+        self,
+        api_url: str,
+        token: str,
+        timeout: float,
+        addresses: AddressPolicy,
+        observe: Observer | None = None,
     ) -> None:
         self.api_url = api_url
         self._token = token
         self._timeout = timeout
         self._addresses = addresses
+        self._observe = observe
 
     async def execute(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run `graphql/<name>.graphql` once; raise SaleorUnavailable or SaleorRefused."""
@@ -78,11 +89,18 @@ class SaleorClient:
                 request = gql(document(name))
                 request.variable_values = variables
                 result: dict[str, Any] = await session.execute(request)
-                return result
         except TransportQueryError as exc:
+            await self._told(True)
             raise SaleorRefused(f"{name}: {exc.errors}", list(exc.errors or [])) from None
         except RETRYABLE as exc:
+            await self._told(False)
             raise SaleorUnavailable(f"{name}: {type(exc).__name__}: {exc}") from None
+        await self._told(True)
+        return result
+
+    async def _told(self, answered: bool) -> None:
+        if self._observe is not None:
+            await self._observe(answered)
 
     async def query(
         self, name: str, variables: dict[str, Any] | None = None, attempts: int = 3

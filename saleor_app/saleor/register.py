@@ -74,7 +74,7 @@ async def register(ctx: AppContext, headers: Mapping[str, str], body: bytes) -> 
     tenant = await ctx.tenants.install(Tenant.new(api_url, app_id, token, jwks))
     job_key = f"activate:{tenant.id}:{tenant.installed_at}"
     await enqueue(
-        ctx.queue, "activate_webhooks", job_key, ACTIVATION_ATTEMPTS, tenant_id=tenant.id
+        ctx.jobs, "activate_webhooks", job_key, ACTIVATION_ATTEMPTS, tenant_id=tenant.id
     )
     log.info("tenant installed", extra={"tenant": tenant.id, "saleor_api_url": api_url})
     return RegisterAnswer(200, {"success": True})

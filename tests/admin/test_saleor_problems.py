@@ -37,7 +37,12 @@ async def test_a_fixed_problem_is_dismissed_in_saleor(shop: Shop) -> None:
     assert problem["dismissed"]["by"] == "APP"
     (call,) = shop.saleor.calls("appProblemDismiss")
     assert call.variables == {"keys": ["no-virtual-number"]}
-    assert await shop.redis.smembers(f"rotp:{{t:{(await shop.tenant()).id}}}:saleor-problems") == set()
+    reported = f"rotp:{{t:{(await shop.tenant()).id}}}:saleor-problems"
+
+    async def none_reported() -> bool:
+        return await shop.redis.smembers(reported) == set()
+
+    await wait_for(none_reported)
 
     # Once dismissed, later reads and saves do not dismiss it again.
     await data(shop, "query { problems { code } }")

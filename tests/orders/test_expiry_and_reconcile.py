@@ -14,7 +14,7 @@ import pytest
 from saleor_app.app import open_context
 from saleor_app.context import AppContext
 from saleor_app.jobs.periodic import expire_due, reconcile, reconcile_all
-from saleor_app.jobs.queue import enqueue
+from saleor_app.jobs.queue import enqueue, lane_of
 from saleor_app.observability import Metrics
 from saleor_app.store.orders import OrderState
 from saleor_app.store.redis import QUEUE_HASH_TAG
@@ -89,15 +89,15 @@ async def test_a_release_queued_again_after_the_order_settled_calls_saleor_no_mo
     tenant = await shop.tenant()
     key = f"late:{tenant.id}:{order['id']}"
     async with side_context(shop) as ctx:
-        assert await enqueue(ctx.queue, job, key=key, tenant_id=tenant.id, order_id=order["id"])
-        await wait_for(lambda: _job_done(ctx, key))
+        assert await enqueue(ctx.jobs, job, key=key, tenant_id=tenant.id, order_id=order["id"])
+        await wait_for(lambda: _job_done(ctx, job, key))
     assert len(confirms(saleor, order["id"])) == 1
     assert saleor.calls("orderCancel") == []
     assert (await record(shop, order["id"])).state is OrderState.CONFIRMED
 
 
-async def _job_done(ctx: AppContext, key: str) -> bool:
-    job = await ctx.queue.job(QUEUE_HASH_TAG + key)
+async def _job_done(ctx: AppContext, function: str, key: str) -> bool:
+    job = await ctx.jobs.lane(lane_of(function)).job(QUEUE_HASH_TAG + key)
     return job is not None and job.status.value == "complete"
 
 

@@ -38,7 +38,7 @@ async def test_a_worker_serves_the_metrics_of_the_jobs_it_ran(start_app, saleor)
     try:
         await wait_for(lambda: scrape(url), timeout=20)
         async with open_context(app.settings, Metrics()) as ctx:
-            await enqueue(ctx.queue, "add_order_note", key=f"note:{tenant.id}:{order['id']}:m",
+            await enqueue(ctx.jobs, "add_order_note", key=f"note:{tenant.id}:{order['id']}:m",
                           tenant_id=tenant.id, order_id=order["id"], message="from a worker")
         await wait_for(lambda: notes(saleor, order["id"]) == ["from a worker"], timeout=20)
         done = 'rotp_jobs_total{job="add_order_note",outcome="done"} 1.0'

@@ -190,6 +190,13 @@ class SaleorStandIn:
         """Sleep this long before answering each GraphQL request."""
         self.faults.latency = seconds
 
+    def hang(self, *operations: str, seconds: float) -> None:
+        """GraphQL requests whose document names one of `operations` answer after `seconds`
+        (a Saleor that accepts the connection and never answers); `faults.hanging` counts those
+        whose client still waits."""
+        self.faults.hang_on = tuple(operation.encode() for operation in operations)
+        self.faults.hang_seconds = seconds
+
     def set_jwks_down(self, down: bool = True) -> None:
         """The JWKS endpoint answers 503 until cleared."""
         self.faults.jwks_down = down

@@ -28,11 +28,25 @@ def build_app(standin: SaleorStandIn) -> Starlette:
         latency = standin.faults.latency
         if latency:
             await asyncio.sleep(latency)
+        if standin.faults.hangs(body):
+            await hang(standin, request)
         status = standin.take_fault()
         if status is not None:
             return PlainTextResponse("Service Unavailable", status_code=status)
         status, payload = standin.handle_graphql(dict(request.headers), body)
         return Response(json.dumps(payload), status_code=status, media_type="application/json")
+
+    async def hang(standin: SaleorStandIn, request: Request) -> None:
+        """Keep the request waiting `hang_seconds`, or until its client gives up."""
+        faults = standin.faults
+        faults.hanging += 1
+        faults.most_hanging = max(faults.most_hanging, faults.hanging)
+        deadline = time.monotonic() + faults.hang_seconds
+        try:
+            while time.monotonic() < deadline and not await request.is_disconnected():
+                await asyncio.sleep(0.05)
+        finally:
+            faults.hanging -= 1
 
     async def jwks(_request: Request) -> Response:
         if standin.faults.jwks_down:

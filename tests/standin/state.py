@@ -125,6 +125,14 @@ class Faults:
     latency: float = 0.0
     jwks_down: bool = False
     consumed: list[int] = field(default_factory=list)
+    hang_on: tuple[bytes, ...] = ()
+    hang_seconds: float = 0.0
+    hanging: int = 0
+    most_hanging: int = 0
+
+    def hangs(self, body: bytes) -> bool:
+        """Whether a request must hang: its document names one of `hang_on`."""
+        return any(operation in body for operation in self.hang_on)
 
     def take(self) -> int | None:
         """Status to answer instead of running the request, if a fault applies."""
