@@ -31,6 +31,7 @@ from saleor_app.saleor.routes import saleor_routes
 from saleor_app.site import only_this_machine, site_routes
 from saleor_app.store.embedded import StoreStartError
 from saleor_app.store.redis import open_store
+from saleor_app.store.resealing import Resealer
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.secret_check import check_secret_key
 from saleor_app.store.tenant_cache import TenantCache
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[AppContext]:
     """Open the store, the HTTP client and the queue; close them in reverse order."""
     store = await open_store(settings.redis_url, settings.data_dir)
-    box = SecretBox(settings.resolved_secret_key())
+    box = SecretBox(settings.resolved_secret_key(), settings.secret_key_previous)
     try:
         await check_secret_key(store.client, box)
     except BaseException:
@@ -76,8 +77,10 @@ async def open_context(settings: Settings, metrics: Metrics) -> AsyncIterator[Ap
         metrics=metrics,
         jobs=jobs,
     )
+    resealing = Resealer(store.client, box).run() if box.has_previous else None
     try:
-        yield ctx
+        async with in_background(*([resealing] if resealing else [])):
+            yield ctx
     finally:
         await jobs.disconnect()
         await http.aclose()

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     allowed_saleor_api_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     secret_key: str = ""
+    secret_key_previous: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Keys SECRET_KEY replaced (comma-separated): secrets they sealed still open, and every
+    process seals them again with SECRET_KEY at start-up."""
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     saleor_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -136,6 +139,14 @@ class Settings(BaseSettings):
         if value and len(value) < 32:
             raise ValueError("must be at least 32 characters (use: openssl rand -hex 32)")
         return value
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _previous_keys(cls, value: object) -> object:
+        keys = _comma_list(value)
+        if isinstance(keys, list) and any(len(str(key)) < 32 for key in keys):
+            raise ValueError("each key must be at least 32 characters")
+        return keys
 
     @field_validator("log_level")
     @classmethod

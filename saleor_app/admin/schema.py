@@ -32,7 +32,7 @@ from saleor_app.saleor.client import SaleorRefused, SaleorUnavailable
 from saleor_app.store.challenges import AUDIT_LENGTH
 from saleor_app.store.orders import FINAL_STATES, OrderRecord, OrderRepository
 from saleor_app.store.tenant_settings import TenantSettings
-from saleor_app.store.tenants import Tenant
+from saleor_app.store.tenants import MAX_INBOUND_OVERLAP_SECONDS, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,10 @@ class AdminContext:
 
 def _ctx(info: Info[AdminContext, None]) -> AdminContext:
     return info.context
+
+
+DEFAULT_OVERLAP_HOURS = 24
+MAX_OVERLAP_HOURS = MAX_INBOUND_OVERLAP_SECONDS // 3600
 
 
 def _error(field: str, message: str) -> list[t.FieldError]:
@@ -250,6 +254,27 @@ class Mutation:
         settings = await admin.app.tenant_settings.get(admin.tenant.id)
         log.info("auto-confirm switched off", extra={"tenant": admin.tenant.id})
         return t.ChannelResult(channel=_channel(status, settings), errors=[])
+
+    @strawberry.mutation
+    async def rotate_inbound_credentials(
+        self, info: Info[AdminContext, None], overlap_hours: int = DEFAULT_OVERLAP_HOURS
+    ) -> t.SettingsResult:
+        """New inbound URLs and `generic` signing secret; the old ones keep working for
+        `overlapHours` (0 to 168) while the providers' consoles are switched over."""
+        admin = _ctx(info)
+        app_url = admin.app.settings.app_url
+        settings = await admin.app.tenant_settings.get(admin.tenant.id)
+        if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+            message = f"between 0 and {MAX_OVERLAP_HOURS} hours"
+            view = settings_view(settings, admin.tenant, app_url)
+            return t.SettingsResult(settings=view, errors=_error("overlapHours", message))
+        rotated = await admin.app.tenants.rotate_inbound(admin.tenant.id, overlap_hours * 3600)
+        if rotated is None:
+            raise GraphQLError("The app is not installed for this shop.")
+        admin.app.tenant_cache.forget(admin.tenant.id)
+        log.info("inbound credentials rotated",
+                 extra={"tenant": admin.tenant.id, "overlap_hours": overlap_hours})
+        return t.SettingsResult(settings=settings_view(settings, rotated, app_url), errors=[])
 
     @strawberry.mutation
     def reveal_generic_secret(self, info: Info[AdminContext, None]) -> str:

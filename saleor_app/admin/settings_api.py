@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -125,6 +127,10 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
         outbound_sms_currency=settings.outbound_sms_currency,
         providers=providers,
         inbound_urls=[InboundUrl(provider=p.provider, url=p.inbound_url) for p in providers],
+        previous_inbound_urls_valid_until=(
+            datetime.fromtimestamp(tenant.previous_until, UTC)
+            if tenant.previous_until > time.time() else None
+        ),
         channels=channels,
     )
 

@@ -91,6 +91,8 @@ class Settings:
     outbound_sms_currency: str
     providers: list[ProviderConfig]
     inbound_urls: list[InboundUrl]
+    previous_inbound_urls_valid_until: datetime | None
+    """After a rotation: the replaced inbound URLs and generic secret work until then."""
     channels: list[ChannelRules]
 
 

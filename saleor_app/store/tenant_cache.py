@@ -9,7 +9,6 @@ is checked again on fresh data before it is final.
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -70,7 +69,8 @@ class TenantView:
     @cached_property
     def provider_secrets(self) -> ProviderSecrets:
         """The inbound secrets of the enabled providers, worked out once per view."""
-        return self.settings.provider_secrets(self.tenant.inbound_secret)
+        previous = self.tenant.previous_secret(time.time())
+        return self.settings.provider_secrets(self.tenant.inbound_secret, previous)
 
     @cached_property
     def challenge_config(self) -> ChallengeConfig:
@@ -123,8 +123,7 @@ class TenantCache:
         view = await self.by_id(tenant_id, fresh)
         if view is None:
             return None
-        known = view.tenant.inbound_key.encode()
-        return view if hmac.compare_digest(known, inbound_key.encode()) else None
+        return view if view.tenant.accepts_inbound_key(inbound_key, time.time()) else None
 
     def forget(self, tenant_id: str) -> None:
         """Drop a tenant's view (after a STALE answer)."""

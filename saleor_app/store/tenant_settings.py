@@ -124,8 +124,11 @@ class TenantSettings(BaseModel):
         """The settings of one provider (disabled when never configured)."""
         return self.providers.get(name, ProviderSettings())
 
-    def provider_secrets(self, generic_secret: str) -> ProviderSecrets:
-        """Secrets for the enabled providers only: a disabled provider verifies nothing."""
+    def provider_secrets(
+        self, generic_secret: str, generic_previous_secret: str | None = None
+    ) -> ProviderSecrets:
+        """Secrets for the enabled providers only: a disabled provider verifies nothing; the
+        generic secret a rotation replaced, while it still works."""
 
         def enabled(name: str) -> ProviderSettings | None:
             settings = self.provider(name)
@@ -140,6 +143,7 @@ class TenantSettings(BaseModel):
             plivo_auth_token=plivo.plivo_auth_token if plivo else None,
             telnyx_public_key=telnyx.telnyx_public_key if telnyx else None,
             generic_secret=generic_secret if enabled("generic") else None,
+            generic_previous_secret=generic_previous_secret if enabled("generic") else None,
         )
 
     def mode_for_channel(self, channel: str) -> ChallengeMode:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -14,7 +15,10 @@ from saleor_app.store.keys import global_key, tenant_id_for, tenant_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.sealing import SecretBox
 
-SEALED_FIELDS = ("token", "inbound_key", "inbound_secret")
+SEALED_FIELDS = (
+    "token", "inbound_key", "inbound_secret", "previous_inbound_key", "previous_inbound_secret"
+)
+MAX_INBOUND_OVERLAP_SECONDS = 7 * 24 * 3600
 OPENED_CACHE_SIZE = 1024
 
 
@@ -30,6 +34,24 @@ class Tenant:
     inbound_key: str
     inbound_secret: str
     installed_at: float
+    previous_inbound_key: str = ""
+    previous_inbound_secret: str = ""
+    previous_until: float = 0.0
+    """The inbound key and secret a rotation replaced still work until this time."""
+
+    def accepts_inbound_key(self, inbound_key: str, now: float) -> bool:
+        """Whether inbound URLs carrying this key reach this tenant (constant-time compare)."""
+        given = inbound_key.encode()
+        if hmac.compare_digest(self.inbound_key.encode(), given):
+            return True
+        previous = self.previous_inbound_key.encode()
+        return bool(previous) and now < self.previous_until and hmac.compare_digest(
+            previous, given
+        )
+
+    def previous_secret(self, now: float) -> str | None:
+        """The replaced generic signing secret while it still works."""
+        return self.previous_inbound_secret if now < self.previous_until else None
 
     @classmethod
     def new(cls, saleor_api_url: str, app_id: str, token: str, jwks: dict[str, Any]) -> Tenant:
@@ -114,7 +136,8 @@ class TenantRepository:
     def _open_uncached(self, items: tuple[tuple[str, str], ...]) -> Tenant:
         raw = dict(items)
         for name in SEALED_FIELDS:
-            raw[name] = self._box.open(raw[name])
+            if raw.get(name):
+                raw[name] = self._box.open(raw[name])
         return Tenant(
             id=raw["id"],
             saleor_api_url=raw["saleor_api_url"],
@@ -124,6 +147,9 @@ class TenantRepository:
             inbound_key=raw["inbound_key"],
             inbound_secret=raw["inbound_secret"],
             installed_at=float(raw["installed_at"]),
+            previous_inbound_key=raw.get("previous_inbound_key", ""),
+            previous_inbound_secret=raw.get("previous_inbound_secret", ""),
+            previous_until=float(raw.get("previous_until", 0.0)),
         )
 
     async def get_by_api_url(self, saleor_api_url: str) -> Tenant | None:
@@ -159,6 +185,8 @@ class TenantRepository:
             return False
         await self._redis.delete(generation_key(tenant_id), auth_key(tenant_id))
         await self._redis.delete(inbound_index(tenant.inbound_key))
+        if tenant.previous_inbound_key:
+            await self._redis.delete(inbound_index(tenant.previous_inbound_key))
         await self._redis.srem(global_key("tenants"), tenant_id)
         pattern = tenant_key(tenant_id, "*")
         batch: list[str] = []
@@ -170,6 +198,32 @@ class TenantRepository:
         if batch:
             await self._redis.delete(*batch)
         return True
+
+    async def rotate_inbound(self, tenant_id: str, overlap_seconds: int) -> Tenant | None:
+        """Give the tenant a new inbound URL key and generic signing secret; the old ones keep
+        working for `overlap_seconds` (0: stop at once), while providers are switched over."""
+        tenant = await self.get(tenant_id)
+        if tenant is None:
+            return None
+        overlap = max(0, min(overlap_seconds, MAX_INBOUND_OVERLAP_SECONDS))
+        fresh = Tenant.new(tenant.saleor_api_url, tenant.app_id, tenant.token, tenant.jwks)
+        rotated = replace(
+            tenant,
+            inbound_key=fresh.inbound_key,
+            inbound_secret=fresh.inbound_secret,
+            previous_inbound_key=tenant.inbound_key if overlap else "",
+            previous_inbound_secret=tenant.inbound_secret if overlap else "",
+            previous_until=time.time() + overlap if overlap else 0.0,
+        )
+        await self._redis.set(inbound_index(rotated.inbound_key), tenant_id)
+        await self._write(rotated)
+        if tenant.previous_inbound_key:
+            await self._redis.delete(inbound_index(tenant.previous_inbound_key))
+        if overlap:
+            await self._redis.expire(inbound_index(tenant.inbound_key), overlap)
+        else:
+            await self._redis.delete(inbound_index(tenant.inbound_key))
+        return rotated
 
     async def all_ids(self) -> list[str]:
         """Ids of every installed tenant."""
@@ -185,8 +239,14 @@ class TenantRepository:
             "inbound_key": self._box.seal(tenant.inbound_key),
             "inbound_secret": self._box.seal(tenant.inbound_secret),
             "installed_at": repr(tenant.installed_at),
+            "previous_inbound_key": self._seal_optional(tenant.previous_inbound_key),
+            "previous_inbound_secret": self._seal_optional(tenant.previous_inbound_secret),
+            "previous_until": repr(tenant.previous_until),
         }
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(auth_key(tenant.id), mapping=mapping)
             pipe.set(generation_key(tenant.id), new_generation())
             await pipe.execute()
+
+    def _seal_optional(self, value: str) -> str:
+        return self._box.seal(value) if value else ""

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from .saleor import SaleorStandIn
 
 
+HANG_POLL_SECONDS = 0.05
+
+
 def build_app(standin: SaleorStandIn) -> Starlette:
     """Starlette app serving POST /graphql/ and GET /.well-known/jwks.json; like Saleor, a
     request whose body arrived is processed even if its client goes away."""
@@ -41,10 +44,11 @@ def build_app(standin: SaleorStandIn) -> Starlette:
         faults = standin.faults
         faults.hanging += 1
         faults.most_hanging = max(faults.most_hanging, faults.hanging)
-        deadline = time.monotonic() + faults.hang_seconds
         try:
-            while time.monotonic() < deadline and not await request.is_disconnected():
-                await asyncio.sleep(0.05)
+            for _ in range(int(faults.hang_seconds / HANG_POLL_SECONDS)):
+                if await request.is_disconnected():
+                    break
+                await asyncio.sleep(HANG_POLL_SECONDS)
         finally:
             faults.hanging -= 1
 

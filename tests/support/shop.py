@@ -28,10 +28,12 @@ class Shop:
     app: AppServer
     installed: InstallResult
     redis: aioredis.Redis
+    secret_key: str = SECRET_KEY
+    previous_keys: tuple[str, ...] = ()
 
     @property
     def box(self) -> SecretBox:
-        return SecretBox(SECRET_KEY)
+        return SecretBox(self.secret_key, self.previous_keys)
 
     async def tenant(self) -> Tenant:
         """The tenant record as stored."""
