@@ -19,12 +19,13 @@ from saleor_app.context import AppContext
 from saleor_app.demo.routes import demo_routes
 from saleor_app.demo.tenant import install_demo
 from saleor_app.engine.routes import inbound_routes
-from saleor_app.http_utils import BodyTooSlow, RequestContextMiddleware, body_too_slow
 from saleor_app.jobs.periodic import periodic_tasks
 from saleor_app.jobs.queue import make_queues
 from saleor_app.jobs.worker import build_workers
 from saleor_app.observability import Metrics
 from saleor_app.operations import operation_routes
+from saleor_app.request_body import BodyTooSlow, body_too_slow
+from saleor_app.request_context import RequestContextMiddleware
 from saleor_app.saleor.client import tls_context
 from saleor_app.saleor.outbound import AddressPolicy, checked_transport
 from saleor_app.saleor.routes import saleor_routes

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from saleor_app.context import AppContext
-from saleor_app.http_utils import error_response
+from saleor_app.request_context import error_response
 from saleor_app.store.redis import RedisError
 
 

@@ -11,8 +11,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from saleor_app.context import AppContext
-from saleor_app.http_utils import error_response
 from saleor_app.paths import DASHBOARD_DIR, RESOURCES
+from saleor_app.request_context import error_response
 from saleor_app.version import app_version
 
 GUIDES = {

@@ -11,8 +11,9 @@ from starlette.responses import JSONResponse, Response
 from saleor_app.admin.auth import AuthRefused, authenticate, bearer_token, tenant_for
 from saleor_app.admin.schema import AdminContext, schema
 from saleor_app.context import AppContext
-from saleor_app.http_utils import BodyTooLarge, error_response, read_body
 from saleor_app.json_input import loads_untrusted
+from saleor_app.request_body import BodyTooLarge, read_body
+from saleor_app.request_context import error_response
 from saleor_app.store.redis import RedisError
 
 log = logging.getLogger(__name__)

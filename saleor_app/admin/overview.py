@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from saleor_app.admin.test_sms import test_challenges_key
+from saleor_app.admin.rehearsal import test_challenges_key
 from saleor_app.admin.types import DayStats, Overview
 from saleor_app.context import AppContext
 from saleor_app.store.challenges import AUDIT_LENGTH

@@ -17,8 +17,8 @@ from saleor_app.admin.auth import AuthRefused, authenticate, tenant_for
 from saleor_app.admin.views import dashboard_url
 from saleor_app.context import AppContext
 from saleor_app.core.phones import mask_phone
-from saleor_app.http_utils import BodyTooLarge, read_body
 from saleor_app.paths import DASHBOARD_DIR
+from saleor_app.request_body import BodyTooLarge, read_body
 from saleor_app.store.orders import OrderRepository
 from saleor_app.store.redis import RedisError
 from saleor_app.store.tenant_settings import PROVIDERS

@@ -20,8 +20,8 @@ from saleor_app.admin import types as t
 from saleor_app.admin.auth import Staff
 from saleor_app.admin.overview import overview
 from saleor_app.admin.problems import dismiss_fixed, problems
+from saleor_app.admin.rehearsal import send_test_sms
 from saleor_app.admin.settings_api import apply_change, risk_rules, settings_view
-from saleor_app.admin.test_sms import send_test_sms
 from saleor_app.admin.views import challenge_view, order_view, when
 from saleor_app.context import AppContext
 from saleor_app.core.model import Challenge

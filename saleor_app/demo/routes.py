@@ -21,8 +21,9 @@ from saleor_app.demo.tenant import (
     DEMO_TENANT_ID,
     demo_order,
 )
-from saleor_app.http_utils import BodyTooLarge, error_response, read_body
 from saleor_app.paths import DASHBOARD_DIR
+from saleor_app.request_body import BodyTooLarge, read_body
+from saleor_app.request_context import error_response
 from saleor_app.storefront.limits import allow_client
 from saleor_app.storefront.services import services
 from saleor_app.version import app_version

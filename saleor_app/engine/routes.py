@@ -12,8 +12,9 @@ from starlette.routing import Route
 
 from saleor_app.context import AppContext
 from saleor_app.engine.inbound import receive_sms
-from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
 from saleor_app.observability import labelled
+from saleor_app.request_body import BodyTooLarge, read_body
+from saleor_app.request_context import LOGGED_BY_HANDLER, error_response
 from saleor_app.sms import (
     ADAPTERS,
     Acknowledgement,

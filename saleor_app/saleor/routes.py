@@ -11,8 +11,9 @@ from starlette.routing import Route
 
 from saleor_app.context import AppContext
 from saleor_app.engine.limits import within_limit
-from saleor_app.http_utils import LOGGED_BY_HANDLER, BodyTooLarge, error_response, read_body
 from saleor_app.observability import labelled
+from saleor_app.request_body import BodyTooLarge, read_body
+from saleor_app.request_context import LOGGED_BY_HANDLER, error_response
 from saleor_app.saleor.manifest import build_manifest
 from saleor_app.saleor.register import register
 from saleor_app.saleor.webhook_verifier import WebhookRefused

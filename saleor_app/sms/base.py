@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from saleor_app.core.provider_secrets import ProviderSecrets as ProviderSecrets
+
 
 @dataclass(frozen=True)
 class InboundRequest:
@@ -35,24 +37,6 @@ class InboundSms:
     carrier: str | None = None
     parts: tuple[int, int] | None = None
     concat_ref: str | None = None
-
-
-@dataclass(frozen=True)
-class ProviderSecrets:
-    """One tenant's inbound secrets; `None` means the provider is not configured."""
-
-    twilio_auth_token: str | None = None
-    twilio_shared_key: str | None = None
-    vonage_signature_secret: str | None = None
-    vonage_signature_method: str | None = None
-    plivo_auth_token: str | None = None
-    telnyx_public_key: str | None = None
-    generic_secret: str | None = None
-    generic_previous_secret: str | None = None
-
-    def __repr__(self) -> str:
-        configured = ", ".join(k for k, v in vars(self).items() if v is not None)
-        return f"ProviderSecrets(configured=[{configured}])"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from saleor_app.core.challenge_config import ChallengeConfig
-from saleor_app.sms.base import ProviderSecrets
+from saleor_app.core.provider_secrets import ProviderSecrets
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.store.redis import Commands
 from saleor_app.store.tenant_settings import TenantSettings, TenantSettingsRepository, settings_key

@@ -12,8 +12,8 @@ from saleor_app.core.alphabet import CodeAlphabet
 from saleor_app.core.challenge_config import ChallengeConfig
 from saleor_app.core.model import SenderPolicy
 from saleor_app.core.phones import normalize_phone
+from saleor_app.core.provider_secrets import ProviderSecrets
 from saleor_app.core.spec import CodeSpec
-from saleor_app.sms.base import ProviderSecrets
 from saleor_app.store.keys import tenant_key
 from saleor_app.store.redis import Commands
 from saleor_app.store.sealing import SecretBox

@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from saleor_app.http_utils import BodyTooLarge, read_body
 from saleor_app.json_input import loads_untrusted
+from saleor_app.request_body import BodyTooLarge, read_body
 from saleor_app.store.keys import tenant_id_for
 from saleor_app.store.redis import RedisError
 from saleor_app.storefront.context import StorefrontContext, valid_api_url

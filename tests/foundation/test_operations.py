@@ -4,7 +4,7 @@ import os
 import re
 from collections.abc import Callable
 
-from saleor_app.http_utils import RequestIds
+from saleor_app.request_context import RequestIds
 from tests.support.app_server import AppServer
 
 

@@ -142,7 +142,7 @@ def test_header_injection_and_odd_encodings(shop: Shop) -> None:
 
 
 def test_slow_body_is_cut_off(shop: Shop) -> None:
-    from saleor_app.http_utils import BODY_TIMEOUT_SECONDS
+    from saleor_app.request_body import BODY_TIMEOUT_SECONDS
 
     port = int(shop.app.url.rsplit(":", 1)[1])
     started = time.monotonic()

@@ -1,64 +1,19 @@
-"""Small HTTP helpers shared by the routes: bounded bodies, JSON errors, request ids."""
+"""Each request's context: its id, its log line and metrics, and the JSON error body."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
 import secrets
 import time
 
-from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saleor_app.observability import Metrics, labelled, request_id_var
 
 log = logging.getLogger("saleor_app.http")
-
-
-BODY_TIMEOUT_SECONDS = 10.0
-
-
-class BodyTooLarge(Exception):
-    """The request body is over the limit."""
-
-
-class BodyTooSlow(Exception):
-    """The request body did not arrive within BODY_TIMEOUT_SECONDS."""
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body; BodyTooLarge past `limit` bytes, BodyTooSlow past the time limit."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    receive = request.receive
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise ClientDisconnect
-                chunk: bytes = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise BodyTooLarge
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-    except TimeoutError:
-        raise BodyTooSlow from None
-    return b"".join(chunks)
-
-
-async def body_too_slow(request: Request, exc: Exception) -> JSONResponse:
-    """408 for a body that trickles in (slow-body attacks hold connections)."""
-    log.warning("request body too slow", extra={"path_template": _route_name(request.scope)})
-    return error_response(408, "BODY_TOO_SLOW", "request body did not arrive in time")
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -127,7 +82,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = _route_name(scope)
+            route = route_name(scope)
             elapsed = time.perf_counter() - started
             labelled(self.metrics.requests, route, str(status)).inc()
             labelled(self.metrics.request_seconds, route).observe(elapsed)
@@ -145,7 +100,8 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-def _route_name(scope: Scope) -> str:
+def route_name(scope: Scope) -> str:
+    """The route template a request matched (never its path), or `unmatched`."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
