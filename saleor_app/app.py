@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -31,7 +32,7 @@ from saleor_app.saleor.outbound import AddressPolicy, checked_transport
 from saleor_app.saleor.routes import saleor_routes
 from saleor_app.site import only_this_machine, site_routes
 from saleor_app.store.embedded import StoreStartError
-from saleor_app.store.redis import open_store
+from saleor_app.store.redis import RedisError, open_store, queue_node_url
 from saleor_app.store.resealing import Resealer
 from saleor_app.store.sealing import SecretBox
 from saleor_app.store.secret_check import check_secret_key
@@ -104,24 +105,48 @@ async def running_worker(ctx: AppContext) -> AsyncIterator[None]:
                 await task
 
 
+QUEUE_NODE_CHECK_SECONDS = 5.0
+"""How often a process on a Redis Cluster checks that the job queue's slot has not moved."""
+
+
 @contextlib.asynccontextmanager
 async def watching_store(
-    ctx: AppContext, on_lost: Callable[[], None] | None
+    ctx: AppContext, on_lost: Callable[[str], None] | None
 ) -> AsyncIterator[None]:
-    """While the block runs, watch the embedded store's process; if it ends, log it and call
-    `on_lost` once."""
+    """While the block runs, watch the embedded store's process and, on a cluster, the node
+    that owns the job queue; if the store ends or the queue moves, log it and call `on_lost`
+    once with the reason (the process stops, and a restart follows the queue)."""
+    watchers = []
     embedded = ctx.store.embedded
-    if embedded is None:
-        yield
-        return
+    if embedded is not None:
 
-    async def watch() -> None:
-        await asyncio.to_thread(embedded.wait_exit)
-        log.error("the embedded store stopped under the app", extra={"store": embedded.description})
-        if on_lost is not None:
-            on_lost()
+        async def watch_process() -> None:
+            await asyncio.to_thread(embedded.wait_exit)
+            log.error("the embedded store stopped under the app",
+                      extra={"store": embedded.description})
+            if on_lost is not None:
+                on_lost("the embedded store stopped under the app; it was stopped too")
 
-    async with in_background(watch()):
+        watchers.append(watch_process())
+    if ctx.store.is_cluster:
+
+        async def watch_queue_node() -> None:
+            while True:
+                await asyncio.sleep(QUEUE_NODE_CHECK_SECONDS)
+                try:
+                    owner = await queue_node_url(ctx.store)
+                except (RedisError, OSError):
+                    continue
+                if owner != ctx.store.queue_url:
+                    node = urlsplit(owner).netloc.rsplit("@", 1)[-1]
+                    log.error("the job queue's slot moved to another node", extra={"node": node})
+                    if on_lost is not None:
+                        on_lost(f"the job queue's slot moved to the cluster node {node}; "
+                                "start the app again to follow it")
+                    return
+
+        watchers.append(watch_queue_node())
+    async with in_background(*watchers):
         yield
 
 
@@ -133,11 +158,12 @@ def create_app(
     demo: bool = False,
     on_demo: Callable[[Tenant], None] | None = None,
     on_failed_start: Callable[[str], None] | None = None,
-    on_store_lost: Callable[[], None] | None = None,
+    on_store_lost: Callable[[str], None] | None = None,
 ) -> Starlette:
     """The ASGI app; with_worker also runs background jobs in this process; `on_demo` is
     given the demo tenant once it is installed; `on_failed_start` the one-line reason the store
-    could not be opened; `on_store_lost` is called if the embedded store dies under the app."""
+    could not be opened; `on_store_lost` is given the reason if the embedded store dies under the
+    app or the job queue's cluster slot moves."""
     metrics = Metrics()
 
     @contextlib.asynccontextmanager

@@ -67,11 +67,11 @@ def serve(args: argparse.Namespace) -> None:
     def failed_start(reason: str) -> None:
         quiet.explained = reason
 
-    def store_lost() -> None:
-        lost.append(True)
+    def store_lost(reason: str) -> None:
+        lost.append(reason)
         server.should_exit = True
 
-    lost: list[bool] = []
+    lost: list[str] = []
     app = create_app(
         settings, with_worker=True, announce=True, demo=args.demo, on_demo=announce_demo,
         on_failed_start=failed_start, on_store_lost=store_lost,
@@ -95,7 +95,7 @@ def serve(args: argparse.Namespace) -> None:
     finally:
         sock.close()
     if lost:
-        _fail("the embedded store stopped under the app; it was stopped too", code=1)
+        _fail(lost[0], code=1)
 
 
 def _fail(reason: str, code: int = 2) -> NoReturn:
@@ -108,7 +108,7 @@ def worker(args: argparse.Namespace) -> None:
     """Run background jobs only (to scale out)."""
     from prometheus_client import start_http_server
 
-    from saleor_app.app import open_context, running_worker
+    from saleor_app.app import open_context, running_worker, watching_store
     from saleor_app.observability import Metrics
     from saleor_app.serving import STOP_SIGNALS
     from saleor_app.store.embedded import StoreStartError
@@ -124,15 +124,27 @@ def worker(args: argparse.Namespace) -> None:
         metrics = Metrics()
         if args.metrics_port:
             start_http_server(args.metrics_port, args.metrics_host, registry=metrics.registry)
-        async with open_context(settings, metrics) as ctx, running_worker(ctx):
+
+        def store_lost(reason: str) -> None:
+            lost.append(reason)
+            stop.set()
+
+        async with (
+            open_context(settings, metrics) as ctx,
+            watching_store(ctx, store_lost),
+            running_worker(ctx),
+        ):
             print(f"worker running on {ctx.store.description}", flush=True)
             await stop.wait()
 
+    lost: list[str] = []
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(main())
     except StoreStartError as exc:
         _fail(str(exc))
+    if lost:
+        _fail(lost[0], code=1)
 
 
 def simulate_sms(args: argparse.Namespace) -> None:

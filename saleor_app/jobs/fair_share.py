@@ -85,13 +85,15 @@ def fairly(function: JobFunction) -> JobFunction:
 
 
 async def _move_to_degraded(app: AppContext, job: Job, tenant_id: str) -> None:
-    """Queue the job again in the degraded lane, with the retries it has left."""
+    """Queue the job again in the degraded lane with the attempts it made before this one, so
+    that a retry stays a retry (a release asks Saleor first whether it already happened)."""
     await enqueue(
         app.jobs,
         job.function,
         key=job.key.removeprefix(QUEUE_HASH_TAG),
-        retries=max(job.retries - job.attempts + 1, 1),
+        retries=job.retries,
         lane=Lane.DEGRADED,
+        attempts=job.attempts - 1,
         **(job.kwargs or {}),
     )
     app.metrics.jobs.labels(job.function, "degraded").inc()

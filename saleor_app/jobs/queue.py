@@ -97,14 +97,17 @@ async def enqueue(
     retries: int = DEFAULT_RETRIES,
     *,
     lane: Lane | None = None,
+    attempts: int = 0,
     **kwargs: Any,
 ) -> bool:
     """Enqueue once per key and lane (a duplicate while the job is incomplete is dropped); True
-    if new. The key carries the queue's hash tag so that saq's abort key shares its slot."""
+    if new. The key carries the queue's hash tag so that saq's abort key shares its slot;
+    `attempts` carries over the attempts a job made elsewhere (a retry stays a retry)."""
     job = await queues.lane(lane or lane_of(function)).enqueue(
         function,
         key=QUEUE_HASH_TAG + key,
         retries=retries,
+        attempts=attempts,
         retry_delay=DEFAULT_RETRY_DELAY,
         retry_backoff=MAX_RETRY_DELAY,
         timeout=queues.job_timeout,

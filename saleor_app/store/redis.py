@@ -26,7 +26,9 @@ Commands = Any
 """A store client as repositories see it: redis-py types async commands as
 `Awaitable[T] | T`, which mypy cannot await, so repositories use this alias."""
 
-__all__ = ["Commands", "RedisClient", "RedisError", "StoreHandle", "open_store"]
+__all__ = [
+    "Commands", "RedisClient", "RedisError", "StoreHandle", "open_store", "queue_node_url"
+]
 
 
 @dataclass
@@ -101,6 +103,21 @@ async def open_store(redis_url: str, data_dir: Path) -> StoreHandle:
         queue_url=redis_url,
         publisher=client,
     )
+
+
+async def queue_node_url(store: StoreHandle) -> str:
+    """The URL of the node that owns the job queue's slot now, asked of the cluster itself (the
+    store's queue URL when it is not a cluster)."""
+    cluster = store.client
+    if not isinstance(cluster, RedisCluster):
+        return store.queue_url
+    slot = cluster.keyslot(QUEUE_HASH_TAG)
+    slots = await cluster.execute_command("CLUSTER SLOTS")
+    for (start, end), owners in slots.items():
+        if int(start) <= slot <= int(end):
+            host, port = owners["primary"]
+            return _with_host(store.url, str(host), int(port))
+    raise RedisError("no cluster node owns the job queue's slot")
 
 
 def _with_host(url: str, host: str, port: int) -> str:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.crc import key_slot
+from saq.queue.redis import RedisQueue
 
+from saleor_app.jobs.queue import Lane, queue_name
+from saleor_app.store.redis import QUEUE_HASH_TAG
 from tests.orders.test_hold_and_release import RISKY, confirms, create_order, held_challenge
 from tests.standin import SaleorStandIn
 from tests.support.app_server import AppServer
+from tests.support.cli import cli_process
 from tests.support.cluster import ValkeyCluster
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import TWILIO_TOKEN, send_twilio
@@ -69,3 +76,51 @@ async def test_hold_and_release_on_a_redis_cluster(
             await hold_and_release_across(shop, second)
         finally:
             await client.aclose()
+
+
+async def test_a_worker_stops_when_the_job_queues_slot_moves_and_a_new_one_follows(
+    valkey_cluster: ValkeyCluster, tmp_path: Path
+) -> None:
+    valkey_cluster.flush()
+    slot = key_slot(QUEUE_HASH_TAG.encode())
+    before = valkey_cluster.owner(slot)
+    after = next(port for port in valkey_cluster.ports if port != before)
+
+    log = tmp_path / "stderr"
+
+    def worker() -> subprocess.Popen[bytes]:
+        with log.open("wb") as stderr:
+            process = cli_process(valkey_cluster.url, tmp_path, "http://127.0.0.1:9", "worker",
+                                  stdout=subprocess.PIPE, stderr=stderr)
+        assert process.stdout is not None
+        assert b"worker running" in process.stdout.readline()
+        return process
+
+    first = await asyncio.to_thread(worker)
+    try:
+        valkey_cluster.move_slot(slot, after)
+        assert await asyncio.to_thread(first.wait, 30) == 1
+        last = log.read_text().strip().splitlines()[-1]
+        assert last.startswith("saleor-reverse-otp: the job queue's slot moved to the cluster "
+                               f"node 127.0.0.1:{after}")
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+    second = await asyncio.to_thread(worker)
+    queue = RedisQueue(aioredis.Redis.from_url(f"redis://127.0.0.1:{after}"),
+                       name=queue_name(Lane.INSTALLS))
+    try:
+        job = await queue.enqueue("activate_webhooks", key=QUEUE_HASH_TAG + "follow",
+                                  retries=3, tenant_id="not-installed")
+        assert job is not None
+
+        async def done() -> bool:
+            found = await queue.job(job.key)
+            return found is not None and found.status.value == "complete"
+
+        await wait_for(done, timeout=20)
+    finally:
+        await queue.disconnect()
+        second.terminate()
+        second.wait(10)

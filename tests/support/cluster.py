@@ -84,6 +84,31 @@ class ValkeyCluster:
                     raise
                 time.sleep(0.05)
 
+    def owner(self, slot: int) -> int:
+        """The port of the primary that serves `slot`."""
+        with self._client(self.ports[0]) as client:
+            for start, end, primary, *_ in client.execute_command("CLUSTER SLOTS"):
+                if int(start) <= slot <= int(end):
+                    return int(primary[1])
+        raise LookupError(f"no node serves slot {slot}")
+
+    def move_slot(self, slot: int, to_port: int) -> None:
+        """Reshard one slot to another primary, keys included, as `valkey-cli --cluster
+        reshard` does: IMPORTING/MIGRATING, MIGRATE every key, then SETSLOT NODE everywhere."""
+        from_port = self.owner(slot)
+        source, target = self._client(from_port), self._client(to_port)
+        source_id, target_id = source.execute_command("CLUSTER MYID"), target.execute_command(
+            "CLUSTER MYID")
+        target.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+        source.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+        while keys := source.execute_command("CLUSTER GETKEYSINSLOT", slot, 100):
+            source.execute_command("MIGRATE", "127.0.0.1", to_port, "", 0, 5000, "KEYS", *keys)
+        for port in (to_port, from_port, *(p for p in self.ports if p not in (to_port, from_port))):
+            with self._client(port) as client:
+                client.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+        source.close()
+        target.close()
+
     def flush(self) -> None:
         """Empty every node."""
         for port in self.ports:
