@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from saleor_app.admin.types import (
     Settings,
     SettingsInput,
 )
+from saleor_app.admin.views import when
 from saleor_app.core.challenge_config import MAX_ATTEMPTS_RANGE, TTL_RANGE
 from saleor_app.core.keywords import keyword_problems
 from saleor_app.core.model import SenderPolicy
@@ -41,6 +41,7 @@ from saleor_app.store.tenant_settings import (
 )
 from saleor_app.store.tenants import Tenant
 
+MAX_REPLACED_SECRET_HOURS = 168
 SECRET_FIELDS = (
     "twilio_auth_token",
     "vonage_signature_secret",
@@ -101,6 +102,9 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
                 vonage_signature_method=current.vonage_signature_method,
                 plivo_auth_token_set=bool(current.plivo_auth_token),
                 telnyx_public_key_set=bool(current.telnyx_public_key),
+                replaced_secret_valid_until=(
+                    when(current.replaced_until) if current.replaced(time.time()) else None
+                ),
             )
         )
     channels = [
@@ -128,8 +132,7 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
         providers=providers,
         inbound_urls=[InboundUrl(provider=p.provider, url=p.inbound_url) for p in providers],
         previous_inbound_urls_valid_until=(
-            datetime.fromtimestamp(tenant.previous_until, UTC)
-            if tenant.previous_until > time.time() else None
+            when(tenant.previous_until) if tenant.previous_until > time.time() else None
         ),
         channels=channels,
     )
@@ -160,8 +163,20 @@ def _apply_provider(data: dict[str, Any], change: ProviderInput) -> None:
         value = getattr(change, name)
         if value is strawberry.UNSET:
             continue
+        if name in SECRET_FIELDS:
+            _keep_replaced(current, current.get(name), value, change.keep_replaced_secret_hours)
         current[name] = value or None
     data["providers"][change.provider] = current
+
+
+def _keep_replaced(current: dict[str, Any], old: str | None, new: str | None, hours: Any) -> None:
+    """A secret replaced by another keeps working for the hours asked (none by default: a
+    leaked secret stops at once)."""
+    if not old or not new or old == new:
+        return
+    keep = hours if isinstance(hours, int) else 0
+    current["replaced_secret"] = old if keep else None
+    current["replaced_until"] = time.time() + keep * 3600 if keep else 0.0
 
 
 def _apply_channel(data: dict[str, Any], change: ChannelRulesInput) -> None:
@@ -295,7 +310,7 @@ def apply_change(
 ) -> tuple[TenantSettings | None, list[FieldError]]:
     """The new settings, or the field errors that stop the change."""
     data = merged(settings, change)
-    errors = _field_problems(data)
+    errors = _field_problems(data) + _overlap_problems(change)
     if errors:
         return None, errors
     try:
@@ -305,6 +320,18 @@ def apply_change(
             FieldError(field=camel(field), message=_sentence(message))
             for field, message in exc.problems.items()
         ]
+
+
+def _overlap_problems(change: SettingsInput) -> list[FieldError]:
+    return [
+        FieldError(
+            field=f"providers.{provider.provider}.keepReplacedSecretHours",
+            message=f"Keep a replaced secret 0 to {MAX_REPLACED_SECRET_HOURS} hours.",
+        )
+        for provider in change.providers or []
+        if isinstance(provider.keep_replaced_secret_hours, int)
+        and not 0 <= provider.keep_replaced_secret_hours <= MAX_REPLACED_SECRET_HOURS
+    ]
 
 
 def _sentence(message: str) -> str:

@@ -36,6 +36,8 @@ class ProviderConfig:
     vonage_signature_method: str | None
     plivo_auth_token_set: bool
     telnyx_public_key_set: bool
+    replaced_secret_valid_until: datetime | None
+    """After a secret was replaced with `keepReplacedSecretHours`: the old one works until then."""
 
 
 @strawberry.type
@@ -115,6 +117,9 @@ class ProviderInput:
     vonage_signature_method: str | None = strawberry.UNSET
     plivo_auth_token: str | None = strawberry.UNSET
     telnyx_public_key: str | None = strawberry.UNSET
+    keep_replaced_secret_hours: int | None = strawberry.UNSET
+    """When a secret is replaced: hours (1 to 168) during which the old one still works, while
+    the provider switches over; left out or 0, the old secret stops at once."""
 
 
 @strawberry.input

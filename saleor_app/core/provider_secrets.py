@@ -16,7 +16,6 @@ class ProviderSecrets:
     plivo_auth_token: str | None = None
     telnyx_public_key: str | None = None
     generic_secret: str | None = None
-    generic_previous_secret: str | None = None
 
     def __repr__(self) -> str:
         configured = ", ".join(k for k, v in vars(self).items() if v is not None)

@@ -20,12 +20,13 @@ from saleor_app.sms import (
     Acknowledgement,
     IgnoredEvent,
     InboundRequest,
+    InboundSms,
     MalformedRequest,
     SignatureError,
     SmsAdapter,
 )
 from saleor_app.store.redis import RedisError
-from saleor_app.store.tenant_cache import STALE
+from saleor_app.store.tenant_cache import STALE, TenantView
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ async def _handle(
         message = f"{provider} is not enabled for this shop"
         return _Answer("disabled", error_response(401, "PROVIDER_DISABLED", message))
     try:
-        sms = adapter.parse(inbound, view.provider_secrets, time.time())
+        sms = _parse(adapter, inbound, view)
     except SignatureError as exc:
         if not fresh:
             return _Answer("bad_signature", retry=True)
@@ -120,6 +121,18 @@ async def _handle(
             raise RedisError("tenant data kept changing while an SMS was received")
         return _Answer("stale", retry=True)
     return _Answer(outcome.outcome.lower(), logged=True, outcome=outcome.outcome)
+
+
+def _parse(adapter: SmsAdapter, inbound: InboundRequest, view: TenantView) -> InboundSms:
+    """Verify and read the request with the shop's secrets, or with the ones a rotation
+    replaced while they still work."""
+    now = time.time()
+    try:
+        return adapter.parse(inbound, view.provider_secrets, now)
+    except SignatureError:
+        if view.replaced_secrets is None:
+            raise
+        return adapter.parse(inbound, view.replaced_secrets, now)
 
 
 def _acknowledge(ack: Acknowledgement, outcome: str | None) -> Response:

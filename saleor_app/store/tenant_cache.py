@@ -69,8 +69,13 @@ class TenantView:
     @cached_property
     def provider_secrets(self) -> ProviderSecrets:
         """The inbound secrets of the enabled providers, worked out once per view."""
-        previous = self.tenant.previous_secret(time.time())
-        return self.settings.provider_secrets(self.tenant.inbound_secret, previous)
+        return self.settings.provider_secrets(self.tenant.inbound_secret)
+
+    @cached_property
+    def replaced_secrets(self) -> ProviderSecrets | None:
+        """Secrets replaced by a rotation and still accepted (the view lives at most 30 s)."""
+        now = time.time()
+        return self.settings.replaced_secrets(self.tenant.previous_secret(now), now)
 
     @cached_property
     def challenge_config(self) -> ChallengeConfig:

@@ -50,6 +50,22 @@ class ProviderSettings(BaseModel):
     vonage_signature_method: str | None = None
     plivo_auth_token: str | None = None
     telnyx_public_key: str | None = None
+    replaced_secret: str | None = None
+    """The secret the current one replaced, still accepted until `replaced_until`."""
+    replaced_until: float = 0.0
+
+    def replaced(self, now: float) -> str | None:
+        """The replaced secret while it is still accepted."""
+        return self.replaced_secret if now < self.replaced_until else None
+
+
+PROVIDER_SECRET_FIELDS = {
+    "twilio": "twilio_auth_token",
+    "vonage": "vonage_signature_secret",
+    "plivo": "plivo_auth_token",
+    "telnyx": "telnyx_public_key",
+}
+"""The one secret each provider's requests are verified with."""
 
 
 class ChannelSettings(BaseModel):
@@ -124,11 +140,8 @@ class TenantSettings(BaseModel):
         """The settings of one provider (disabled when never configured)."""
         return self.providers.get(name, ProviderSettings())
 
-    def provider_secrets(
-        self, generic_secret: str, generic_previous_secret: str | None = None
-    ) -> ProviderSecrets:
-        """Secrets for the enabled providers only: a disabled provider verifies nothing; the
-        generic secret a rotation replaced, while it still works."""
+    def provider_secrets(self, generic_secret: str) -> ProviderSecrets:
+        """Secrets for the enabled providers only: a disabled provider verifies nothing."""
 
         def enabled(name: str) -> ProviderSettings | None:
             settings = self.provider(name)
@@ -143,8 +156,21 @@ class TenantSettings(BaseModel):
             plivo_auth_token=plivo.plivo_auth_token if plivo else None,
             telnyx_public_key=telnyx.telnyx_public_key if telnyx else None,
             generic_secret=generic_secret if enabled("generic") else None,
-            generic_previous_secret=generic_previous_secret if enabled("generic") else None,
         )
+
+    def replaced_secrets(self, generic_secret: str | None, now: float) -> ProviderSecrets | None:
+        """The secrets that rotations replaced and that still work, for the enabled providers;
+        None when there is none."""
+        values: dict[str, str | None] = {}
+        for name, field in PROVIDER_SECRET_FIELDS.items():
+            settings = self.provider(name)
+            values[field] = settings.replaced(now) if settings.enabled else None
+        if self.provider("generic").enabled:
+            values["generic_secret"] = generic_secret
+        if not any(values.values()):
+            return None
+        method = self.provider("vonage").vonage_signature_method
+        return ProviderSecrets(**values, vonage_signature_method=method)
 
     def mode_for_channel(self, channel: str) -> ChallengeMode:
         """The challenge mode in force in a channel."""

@@ -1,5 +1,6 @@
 """A merchant rotates the shop's inbound URLs and `generic` signing secret (a leaked URL, a
-departing gateway vendor): the new ones work at once, the old ones only for the overlap chosen."""
+departing gateway vendor), or a provider's secret: the new ones work at once, the old ones only
+for the overlap chosen."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from saleor_app.store.tenants import TenantRepository, inbound_index
 from tests.admin.support import data
 from tests.engine.test_inbound_sms import open_challenge, status_of
 from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
-from tests.support.sms import send_generic
+from tests.support.sms import TWILIO_TOKEN, send_generic, send_twilio
+
+NEW_TOKEN = "the-rotated-twilio-token-0123456789abcdef"
 
 ROTATE = """mutation($hours: Int!) { rotateInboundCredentials(overlapHours: $hours) {
   errors { field message }
@@ -79,3 +82,46 @@ async def test_an_overlap_beyond_a_week_is_refused(shop: Shop) -> None:
     assert result["errors"][0]["field"] == "overlapHours"
     after = await TenantRepository(shop.redis, shop.box).get(before.id)
     assert after is not None and after.inbound_key == before.inbound_key
+
+
+SET_TWILIO = """mutation($token: String!, $keep: Int) { updateSettings(input: {providers: [
+  {provider: "twilio", enabled: true, twilioAuthToken: $token, keepReplacedSecretHours: $keep}]}) {
+  errors { field message }
+  settings { providers { provider replacedSecretValidUntil } } } }"""
+
+
+async def set_twilio(shop: Shop, token: str, keep: int | None = None) -> dict:
+    return (await data(shop, SET_TWILIO, {"token": token, "keep": keep}))["updateSettings"]
+
+
+async def twilio_sms(shop: Shop, token: str, order_id: str) -> str:
+    challenge = await open_challenge(shop, order_id=order_id)
+    answer = await send_twilio(await shop.inbound_url("twilio"), SHOPPER_PHONE, VIRTUAL_NUMBER,
+                               challenge.code, token=token)
+    assert answer.status_code in (200, 401), answer.text
+    return (await status_of(shop, challenge.id)).status.value
+
+
+async def test_a_replaced_provider_secret_works_for_the_hours_asked(shop: Shop) -> None:
+    assert (await set_twilio(shop, TWILIO_TOKEN))["errors"] == []
+    result = await set_twilio(shop, NEW_TOKEN, keep=2)
+    assert result["errors"] == []
+    (twilio,) = [p for p in result["settings"]["providers"] if p["provider"] == "twilio"]
+    assert twilio["replacedSecretValidUntil"] is not None
+    assert await twilio_sms(shop, TWILIO_TOKEN, "T3JkZXI6MQ==") == "VERIFIED"
+    assert await twilio_sms(shop, NEW_TOKEN, "T3JkZXI6Mg==") == "VERIFIED"
+    assert await twilio_sms(shop, "a-token-nobody-ever-set-0123456789", "T3JkZXI6Mw==") == "PENDING"
+
+
+async def test_a_replaced_provider_secret_stops_at_once_by_default(shop: Shop) -> None:
+    assert (await set_twilio(shop, TWILIO_TOKEN))["errors"] == []
+    result = await set_twilio(shop, NEW_TOKEN)
+    (twilio,) = [p for p in result["settings"]["providers"] if p["provider"] == "twilio"]
+    assert twilio["replacedSecretValidUntil"] is None
+    assert await twilio_sms(shop, TWILIO_TOKEN, "T3JkZXI6MQ==") == "PENDING"
+    assert await twilio_sms(shop, NEW_TOKEN, "T3JkZXI6Mg==") == "VERIFIED"
+
+
+async def test_keeping_a_replaced_secret_beyond_a_week_is_refused(shop: Shop) -> None:
+    result = await set_twilio(shop, NEW_TOKEN, keep=169)
+    assert result["errors"][0]["field"] == "providers.twilio.keepReplacedSecretHours"
