@@ -438,3 +438,43 @@ async def test_orders_say_whose_move_it_is(shop: Shop, host: DashboardHost, brow
     await open_section(frame, "settings", '.provider[data-provider="twilio"]')
     assert await frame.inner_text('.provider[data-provider="twilio"] legend') == "Twilio"
     await page.close()
+
+
+async def test_new_inbound_urls_and_a_replaced_token_from_settings(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    """The merchant gives the shop new inbound URLs (the old ones work six more hours) and
+    replaces the Twilio token keeping the old one three hours, from the Settings section."""
+    await shop.configure(providers={"generic": {"enabled": True},
+                                    "twilio": {"enabled": True, "twilio_auth_token": "old-token-" + "0" * 24}})
+    before = await shop.tenant()
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await open_section(frame, "settings", "#channel-rules .channel-rules")
+    generic_url = '.provider[data-provider="generic"] [data-role="inbound-url"]'
+    assert (await frame.input_value(generic_url)).endswith(before.inbound_key)
+
+    await frame.fill("#rotate-hours", "6")
+    await frame.click("#rotate-inbound")
+    await frame.wait_for_function(
+        "() => document.getElementById('rotate-status').textContent.indexOf('work until') >= 0")
+    after = await shop.tenant()
+    assert after.inbound_key != before.inbound_key
+    assert (await frame.input_value(generic_url)).endswith(after.inbound_key)
+    assert 5.9 * 3600 < after.previous_until - time.time() <= 6 * 3600
+
+    await frame.fill('.provider[data-provider="twilio"] input[name="twilioAuthToken"]',
+                     "new-token-" + "1" * 24)
+    await frame.fill('input[name="keepReplacedSecretHours"]', "3")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Saved.'")
+    twilio = (await shop.configure()).provider("twilio")
+    assert twilio.twilio_auth_token == "new-token-" + "1" * 24
+    assert twilio.replaced_secret == "old-token-" + "0" * 24
+    assert 2.9 * 3600 < twilio.replaced_until - time.time() <= 3 * 3600
+    placeholder = await frame.get_attribute(
+        '.provider[data-provider="twilio"] input[name="twilioAuthToken"]', "placeholder")
+    assert placeholder is not None and "replaced one works until" in placeholder
+    await frame.locator(".rotation").screenshot(path=str(SHOTS / "dashboard-inbound-rotation.png"))
+    await page.close()

@@ -416,7 +416,7 @@
   /* ---------- settings ---------- */
 
   var SETTINGS_FIELDS = "virtualNumber senderPolicy challengeMode codeLength codeAlphabet keyword ttlSeconds maxAttempts expiryPolicy rejectPolicy allowedOrigins outboundSmsPrice outboundSmsCurrency " +
-    "providers { provider enabled inboundUrl twilioAuthTokenSet vonageSignatureSecretSet vonageSignatureMethod plivoAuthTokenSet telnyxPublicKeySet } " +
+    "providers { provider enabled inboundUrl twilioAuthTokenSet vonageSignatureSecretSet vonageSignatureMethod plivoAuthTokenSet telnyxPublicKeySet replacedSecretValidUntil } previousInboundUrlsValidUntil " +
     "channels { channel challengeMode risk { rule value } }";
   var SCALAR_NAMES = ["virtualNumber", "senderPolicy", "challengeMode", "codeAlphabet", "keyword", "expiryPolicy", "rejectPolicy", "outboundSmsCurrency"];
   var NUMBER_NAMES = ["codeLength", "ttlSeconds", "maxAttempts", "outboundSmsPrice"];
@@ -457,12 +457,29 @@
       Array.prototype.forEach.call(box.querySelectorAll("input[data-secret]"), function (input) {
         input.value = "";
         input.placeholder = p[input.getAttribute("data-secret")] ? "Saved (hidden): type to replace" : "Not set";
+        if (p.replacedSecretValidUntil) input.placeholder += "; the replaced one works until " + dateTime(p.replacedSecretValidUntil);
       });
       var method = box.querySelector('input[name="vonageSignatureMethod"]');
       if (method) method.value = p.vonageSignatureMethod || "";
     });
+    $("rotate-status").textContent = settings.previousInboundUrlsValidUntil
+      ? "The previous inbound URLs and signing secret work until " + dateTime(settings.previousInboundUrlsValidUntil) + "."
+      : "";
     renderChannelRules(settings);
     clearErrors();
+  }
+
+  function rotateInbound() {
+    var hours = parseInt($("rotate-hours").value, 10);
+    var status = $("rotate-status");
+    status.textContent = "Creating…";
+    var mutation = "mutation($hours: Int!) { rotateInboundCredentials(overlapHours: $hours) { settings { " + SETTINGS_FIELDS + " } errors { field message } } }";
+    api(mutation, { hours: isNaN(hours) ? 24 : hours }).then(function (data) {
+      var result = data.rotateInboundCredentials;
+      if (result.errors.length) { status.textContent = result.errors[0].message; return; }
+      fillSettings(result.settings);
+      if (!result.settings.previousInboundUrlsValidUntil) status.textContent = "New inbound URLs; the previous ones no longer work.";
+    }).catch(function (error) { status.textContent = ""; fail(error); });
   }
 
   function renderChannelRules(settings) {
@@ -521,7 +538,10 @@
       var change = { provider: box.getAttribute("data-provider"), enabled: box.querySelector('input[name="enabled"]').checked };
       SECRET_NAMES.forEach(function (name) {
         var field = box.querySelector('input[name="' + name + '"]');
-        if (field && field.value) change[name] = field.value;
+        if (field && field.value) {
+          change[name] = field.value;
+          change.keepReplacedSecretHours = parseInt(f.elements.keepReplacedSecretHours.value, 10) || 0;
+        }
       });
       var method = box.querySelector('input[name="vonageSignatureMethod"]');
       if (method) change.vonageSignatureMethod = method.value.trim() || null;
@@ -705,6 +725,7 @@
   });
   $("orders-refresh").addEventListener("click", function () { loaders.orders().catch(fail); });
   form().addEventListener("submit", saveSettings);
+  $("rotate-inbound").addEventListener("click", rotateInbound);
   $("test-form").addEventListener("submit", sendTest);
   window.addEventListener("message", onMessage);
 
