@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import sys
 import time
@@ -11,6 +10,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
@@ -21,7 +21,6 @@ _STANDARD_ATTRS = set(_RECORD_FIELDS) | {"message", "asctime", "color_message"}
 _INIT_FIELDS = len(_RECORD_FIELDS)
 """Attributes a LogRecord sets itself; a record's `extra` fields come after them."""
 _SECRET_WORDS = ("token", "secret", "password", "code", "signature", "authorization")
-_ENCODE = json.JSONEncoder(default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,7 +46,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = "[redacted]" if _is_secret(key) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return _ENCODE(entry)
+        return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
     def _timestamp(self, second: int) -> str:
         """UTC date and time of `second`, formatted once per second."""
