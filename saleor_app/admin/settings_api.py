@@ -19,9 +19,12 @@ from saleor_app.admin.types import (
     RiskValue,
     Settings,
     SettingsInput,
+    VirtualNumber,
+    VirtualNumberInput,
 )
 from saleor_app.admin.views import when
 from saleor_app.core.challenge_config import MAX_ATTEMPTS_RANGE, TTL_RANGE
+from saleor_app.core.countries import is_country
 from saleor_app.core.keywords import keyword_problems
 from saleor_app.core.model import SenderPolicy
 from saleor_app.core.phones import normalize_phone
@@ -117,6 +120,7 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
     ]
     return Settings(
         virtual_number=settings.virtual_number,
+        numbers=numbers_view(settings),
         sender_policy=settings.sender_policy,
         challenge_mode=settings.challenge_mode,
         code_length=settings.code_length,
@@ -136,6 +140,19 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
         ),
         channels=channels,
     )
+
+
+def numbers_view(settings: TenantSettings) -> list[VirtualNumber]:
+    """The default number first (when set), then the numbers for other countries."""
+    default = (
+        [VirtualNumber(number=settings.virtual_number,
+                       countries=list(settings.virtual_number_countries), is_default=True)]
+        if settings.virtual_number else []
+    )
+    return default + [
+        VirtualNumber(number=entry.number, countries=list(entry.countries), is_default=False)
+        for entry in settings.country_numbers
+    ]
 
 
 def risk_rules() -> list[RiskRule]:
@@ -179,6 +196,55 @@ def _keep_replaced(current: dict[str, Any], old: str | None, new: str | None, ho
     current["replaced_until"] = time.time() + keep * 3600 if keep else 0.0
 
 
+def _apply_numbers(data: dict[str, Any], numbers: list[VirtualNumberInput]) -> None:
+    """The whole list: the default becomes `virtual_number`, the others `country_numbers`;
+    problems are kept aside for `_field_problems` to name."""
+    entries = [
+        {
+            "number": normalize_phone(n.number.strip(), None) or n.number.strip(),
+            "countries": [c.strip().upper() for c in n.countries],
+            "is_default": n.is_default,
+        }
+        for n in numbers
+    ]
+    defaults = [e for e in entries if e["is_default"]]
+    data["_numbers"] = entries
+    if len(defaults) == 1:
+        data["virtual_number"] = defaults[0]["number"]
+        data["virtual_number_countries"] = defaults[0]["countries"]
+    elif not entries:
+        data["virtual_number"], data["virtual_number_countries"] = "", []
+    data["country_numbers"] = [
+        {"number": e["number"], "countries": e["countries"]} for e in entries if not e["is_default"]
+    ]
+
+
+def _number_problems(entries: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with a list of virtual numbers, in words."""
+    problems: list[str] = []
+    if entries and sum(1 for e in entries if e["is_default"]) != 1:
+        problems.append("Mark exactly one number as the default.")
+    seen: set[str] = set()
+    served: dict[str, str] = {}
+    for entry in entries:
+        number = entry["number"]
+        if normalize_phone(number, None) is None:
+            problems.append(f"{number!r} is not a phone number in international format.")
+        elif number in seen:
+            problems.append(f"{number} is listed twice.")
+        seen.add(number)
+        if not entry["is_default"] and not entry["countries"]:
+            problems.append(f"{number} serves no country: list the countries it is for.")
+        for country in entry["countries"]:
+            if not is_country(country):
+                problems.append(f"{country!r} is not an ISO 3166 country code such as DE or FR.")
+            elif country in served and served[country] != number:
+                problems.append(f"{country} is served by two numbers: {served[country]} and "
+                                f"{number}.")
+            served[country] = number
+    return problems
+
+
 def _apply_channel(data: dict[str, Any], change: ChannelRulesInput) -> None:
     current = dict(data["channels"].get(change.channel) or {})
     if change.challenge_mode is not strawberry.UNSET:
@@ -200,6 +266,8 @@ def merged(settings: TenantSettings, change: SettingsInput) -> dict[str, Any]:
             data[name] = value
     if _given(change.virtual_number) or change.virtual_number is None:
         data["virtual_number"] = (change.virtual_number or "").strip()
+    if _given(change.numbers):
+        _apply_numbers(data, change.numbers or [])
     if _given(change.keyword):
         data["keyword"] = (change.keyword or "").strip()
     if _given(change.outbound_sms_currency) or change.outbound_sms_currency is None:
@@ -220,6 +288,8 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     def add(field: str, message: str) -> None:
         errors.append(FieldError(field=field, message=message))
 
+    for problem in _number_problems(data.pop("_numbers", [])):
+        add("numbers", problem)
     number = str(data["virtual_number"])
     if number and normalize_phone(number, None) is None:
         add(

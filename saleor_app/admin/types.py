@@ -79,6 +79,8 @@ class Settings:
     """The merchant's settings."""
 
     virtual_number: str
+    numbers: list[VirtualNumber]
+    """The default number (`virtualNumber`) first, then one per group of countries."""
     sender_policy: SenderPolicy
     challenge_mode: ChallengeMode
     code_length: int
@@ -96,6 +98,15 @@ class Settings:
     previous_inbound_urls_valid_until: datetime | None
     """After a rotation: the replaced inbound URLs and generic secret work until then."""
     channels: list[ChannelRules]
+
+
+@strawberry.type
+class VirtualNumber:
+    """A number shoppers send their SMS to, and the countries whose shoppers are shown it."""
+
+    number: str
+    countries: list[str]
+    is_default: bool
 
 
 @strawberry.type
@@ -140,10 +151,21 @@ class ChannelRulesInput:
 
 
 @strawberry.input
+class VirtualNumberInput:
+    """One virtual number: E.164, the ISO 3166 countries it serves, whether it is the default."""
+
+    number: str
+    countries: list[str]
+    is_default: bool = False
+
+
+@strawberry.input
 class SettingsInput:
     """A partial change: fields left out stay as they are."""
 
     virtual_number: str | None = strawberry.UNSET
+    numbers: list[VirtualNumberInput] | None = strawberry.UNSET
+    """The whole list (it replaces the saved one); exactly one is the default."""
     sender_policy: SenderPolicy | None = strawberry.UNSET
     challenge_mode: ChallengeMode | None = strawberry.UNSET
     code_length: int | None = strawberry.UNSET

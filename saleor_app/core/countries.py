@@ -14,3 +14,8 @@ def country_label(code: str) -> str:
     example = phonenumbers.example_number(code.upper())
     name = geocoder.country_name_for_number(example, "en") if example else ""
     return f"{name} ({code})" if name else code
+
+
+def is_country(code: str) -> bool:
+    """Whether `code` is an ISO 3166 alpha-2 code with phone numbers ("DE", not "de" or "XX")."""
+    return code in phonenumbers.SUPPORTED_REGIONS

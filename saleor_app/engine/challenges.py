@@ -66,7 +66,7 @@ def draft(
         config,
         tenant=tenant_id,
         code=generate_code(config.code),
-        virtual_number=settings.virtual_number,
+        virtual_number=settings.number_for(expected_phone),
         now=now,
         order_id=order_id,
         checkout_id=checkout_id,

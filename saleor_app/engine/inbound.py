@@ -40,7 +40,10 @@ async def receive_sms(
     facts = phone_facts(sms.sender, region_of(recipient) if recipient else region)
     sender = facts.e164 if facts else None
     candidates = extract_candidates(sms.text, view.challenge_config.code)
-    numbers = list(dict.fromkeys(n for n in (recipient, virtual) if n))
+    if recipient in settings.all_numbers:
+        numbers = [recipient]
+    else:
+        numbers = list(dict.fromkeys(n for n in (recipient, virtual) if n))
     message = Sms(
         claim=store.key("sms-seen", sms.provider, sms.message_id),
         sender=sender,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from saleor_app.core.alphabet import CodeAlphabet
 from saleor_app.core.challenge_config import ChallengeConfig
 from saleor_app.core.model import SenderPolicy
-from saleor_app.core.phones import normalize_phone
+from saleor_app.core.phones import normalize_phone, region_of
 from saleor_app.core.provider_secrets import ProviderSecrets
 from saleor_app.core.spec import CodeSpec
 from saleor_app.store.keys import tenant_key
@@ -77,12 +77,26 @@ class ChannelSettings(BaseModel):
     risk: dict[str, float] = Field(default_factory=dict)
 
 
+class CountryNumber(BaseModel):
+    """A virtual number beside the default one, shown to shoppers whose phone is from one of
+    its countries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: str
+    countries: list[str]
+
+
 class TenantSettings(BaseModel):
     """Everything the merchant configures; defaults suit a new shop."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     virtual_number: str = ""
+    """The default number: shown to every shopper no other number serves."""
+    virtual_number_countries: list[str] = Field(default_factory=list)
+    """Countries the merchant rented the default number for (information only)."""
+    country_numbers: list[CountryNumber] = Field(default_factory=list)
     sender_policy: SenderPolicy = SenderPolicy.STRICT
     challenge_mode: ChallengeMode = ChallengeMode.RISK_BASED
     code_length: int = 8
@@ -111,6 +125,33 @@ class TenantSettings(BaseModel):
         if e164 is None:
             raise ValueError("must be a valid phone number, e.g. +33612345678")
         return e164
+
+    @field_validator("country_numbers")
+    @classmethod
+    def _country_numbers(cls, value: list[CountryNumber]) -> list[CountryNumber]:
+        numbers: list[CountryNumber] = []
+        for entry in value:
+            e164 = normalize_phone(entry.number, None)
+            if e164 is None:
+                raise ValueError(f"{entry.number!r} must be a valid phone number")
+            numbers.append(CountryNumber(number=e164, countries=entry.countries))
+        return numbers
+
+    def number_for(self, phone: str | None) -> str:
+        """The virtual number a shopper with this phone is shown: the one serving the phone's
+        country, else the default."""
+        region = region_of(phone) if phone else None
+        if region:
+            for entry in self.country_numbers:
+                if region in entry.countries:
+                    return entry.number
+        return self.virtual_number
+
+    @property
+    def all_numbers(self) -> frozenset[str]:
+        """Every virtual number of the shop."""
+        extra = (entry.number for entry in self.country_numbers)
+        return frozenset(n for n in (self.virtual_number, *extra) if n)
 
     @field_validator("providers")
     @classmethod

@@ -478,3 +478,27 @@ async def test_new_inbound_urls_and_a_replaced_token_from_settings(
     assert placeholder is not None and "replaced one works until" in placeholder
     await frame.locator(".rotation").screenshot(path=str(SHOTS / "dashboard-inbound-rotation.png"))
     await page.close()
+
+
+async def test_numbers_for_other_countries_from_settings(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    """The merchant adds a German number for German and Austrian shoppers beside the default."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await open_section(frame, "settings", "#channel-rules .channel-rules")
+    await frame.fill('textarea[name="countryNumbers"]', "+49 151 12345678 de, AT\n")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Saved.'")
+    settings = await shop.configure()
+    assert [(n.number, n.countries) for n in settings.country_numbers] == [
+        ("+4915112345678", ["DE", "AT"])]
+    assert await frame.input_value('textarea[name="countryNumbers"]') == "+4915112345678 DE AT"
+
+    await frame.fill('textarea[name="countryNumbers"]', "+4915112345678 XX")
+    await frame.click('#settings-form button[type="submit"]')
+    await frame.wait_for_function("() => document.getElementById('settings-status').textContent === 'Not saved.'")
+    error = await frame.inner_text('[data-error-for="numbers"]')
+    assert "XX" in error and "country code" in error
+    await page.close()

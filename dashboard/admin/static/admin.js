@@ -415,7 +415,7 @@
 
   /* ---------- settings ---------- */
 
-  var SETTINGS_FIELDS = "virtualNumber senderPolicy challengeMode codeLength codeAlphabet keyword ttlSeconds maxAttempts expiryPolicy rejectPolicy allowedOrigins outboundSmsPrice outboundSmsCurrency " +
+  var SETTINGS_FIELDS = "virtualNumber numbers { number countries isDefault } senderPolicy challengeMode codeLength codeAlphabet keyword ttlSeconds maxAttempts expiryPolicy rejectPolicy allowedOrigins outboundSmsPrice outboundSmsCurrency " +
     "providers { provider enabled inboundUrl twilioAuthTokenSet vonageSignatureSecretSet vonageSignatureMethod plivoAuthTokenSet telnyxPublicKeySet replacedSecretValidUntil } previousInboundUrlsValidUntil " +
     "channels { channel challengeMode risk { rule value } }";
   var SCALAR_NAMES = ["virtualNumber", "senderPolicy", "challengeMode", "codeAlphabet", "keyword", "expiryPolicy", "rejectPolicy", "outboundSmsCurrency"];
@@ -449,6 +449,8 @@
     var f = form();
     SCALAR_NAMES.concat(NUMBER_NAMES).forEach(function (name) { f.elements[name].value = settings[name]; });
     f.elements.allowedOrigins.value = settings.allowedOrigins.join("\n");
+    f.elements.countryNumbers.value = settings.numbers.filter(function (n) { return !n.isDefault; })
+      .map(function (n) { return n.number + " " + n.countries.join(" "); }).join("\n");
     settings.providers.forEach(function (p) {
       var box = document.querySelector('.provider[data-provider="' + p.provider + '"]');
       if (!box) return;
@@ -467,6 +469,21 @@
       : "";
     renderChannelRules(settings);
     clearErrors();
+  }
+
+  function collectNumbers(f) {
+    var saved = (state.settings && state.settings.numbers || []).filter(function (n) { return n.isDefault; })[0];
+    var main = f.elements.virtualNumber.value.trim();
+    var numbers = main ? [{ number: main, countries: saved ? saved.countries : [], isDefault: true }] : [];
+    f.elements.countryNumbers.value.split("\n").forEach(function (line) {
+      var parts = line.trim().split(/[\s,;]+/).filter(Boolean);
+      if (!parts.length) return;
+      var number = parts[0];
+      var rest = parts.slice(1);
+      while (rest.length && /^[\d()-]+$/.test(rest[0])) number += rest.shift();
+      numbers.push({ number: number, countries: rest.map(function (c) { return c.toUpperCase(); }), isDefault: false });
+    });
+    return numbers;
   }
 
   function rotateInbound() {
@@ -533,6 +550,7 @@
       if (raw === "" || isNaN(value)) problems.push({ field: name, message: "Enter a number." });
       else input[name] = name === "outboundSmsPrice" ? value : Math.round(value);
     });
+    input.numbers = collectNumbers(f);
     input.allowedOrigins = f.elements.allowedOrigins.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
     input.providers = Array.prototype.map.call(document.querySelectorAll(".provider"), function (box) {
       var change = { provider: box.getAttribute("data-provider"), enabled: box.querySelector('input[name="enabled"]').checked };
