@@ -18,6 +18,7 @@ import statistics
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -173,12 +174,15 @@ class Population:
     client: aioredis.Redis
     store: ChallengeStore
     size: int = 0
-    sample: list[tuple[str, str]] | None = None
+    sample: list[tuple[str, str, str]] | None = None
+    """(virtual number, code, challenge id) of some of the challenges."""
 
 
 async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings, count: int,
-               batch: int = 5000, keep: int = 2000) -> Population:
-    """Create `count` pending challenges with the app's own create script, pipelined.
+               numbers: Sequence[str] = (VIRTUAL_NUMBER,), batch: int = 5000,
+               keep: int = 2000) -> Population:
+    """Create `count` pending challenges with the app's own create script, pipelined, spread
+    evenly over the shop's virtual `numbers` (one code index each, as per-country numbers are).
 
     Same script, keys and arguments as ChallengeStore.create (minus its capped audit entry):
     the fields come from the app's own encoding of one challenge opened by open_challenge, with
@@ -196,9 +200,9 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
     every = max(1, count // keep)
     population = Population(client, store, sample=[])
     running: asyncio.Task[Any] | None = None
-    previous: list[tuple[str, str]] = []
+    previous: list[tuple[str, str, str]] = []
 
-    async def settle(task: asyncio.Task[Any], batch_rows: list[tuple[str, str]],
+    async def settle(task: asyncio.Task[Any], batch_rows: list[tuple[str, str, str]],
                      offset: int) -> None:
         for index, (row, ok) in enumerate(zip(batch_rows, await task, strict=True)):
             if ok == 1:
@@ -209,15 +213,16 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
 
     offset = 0
     for start in range(0, count, batch):
-        rows: list[tuple[str, str]] = []
+        rows: list[tuple[str, str, str]] = []
         pipe = client.pipeline(transaction=False)
         for i in range(start, min(count, start + batch)):
             challenge_id, code = new_challenge_id(), generate_code(config.code)
+            number = numbers[i % len(numbers)]
             one = replace(template, id=challenge_id, code=code, order_id=order_gid(),
-                          expected_phone=sender(i))
+                          expected_phone=sender(i), virtual_number=number)
             keys, args = store.create_call(one)
             pipe.evalsha(sha, len(keys), *keys, *args)
-            rows.append((code, challenge_id))
+            rows.append((number, code, challenge_id))
         if running is not None:
             await settle(running, previous, offset)
             offset = start
@@ -228,7 +233,7 @@ async def fill(client: aioredis.Redis, tenant_id: str, settings: TenantSettings,
     return population
 
 
-async def match_once(store: ChallengeStore, settings: TenantSettings, code: str,
+async def match_once(store: ChallengeStore, settings: TenantSettings, number: str, code: str,
                      expected_id: str) -> float:
     """The per-SMS matching path: extract candidates, then the app's receive script (claim,
     sender count, code lookup, the challenge's fields, the sender judged). The sender is not
@@ -237,13 +242,17 @@ async def match_once(store: ChallengeStore, settings: TenantSettings, code: str,
     started = time.perf_counter()
     candidates = extract_candidates(f"Hello, my code is {code.lower()} thanks", spec)
     message = Sms(claim=store.key("sms-seen", "bench", uuid.uuid4().hex), sender=STRANGER,
-                  sender_region="FR", codes=[(VIRTUAL_NUMBER, c) for c in candidates],
+                  sender_region="FR", codes=[(number, c) for c in candidates],
                   now=time.time())
     received = await store.receive(BENCH_GENERATION, message, 60, 60, 10**9)
     elapsed = time.perf_counter() - started
     if received.challenge_id != expected_id or received.outcome != "WRONG_SENDER":
         raise RuntimeError(f"matching did not find the challenge: {received}")
     return elapsed
+
+
+COUNTRY_NUMBERS = (*(f"+4915112345{n:03d}" for n in range(9)), VIRTUAL_NUMBER)
+"""Ten virtual numbers of one shop, as a merchant with a number per country has."""
 
 
 async def used_memory(client: aioredis.Redis) -> int:
@@ -273,7 +282,7 @@ async def matching(rig: Rig, work_dir: Path, small: int, large: int, rounds: int
     try:
         before = await used_memory(clients[1])
         fill_started = time.perf_counter()
-        big = await fill(clients[1], tenants[1], rig.settings, large)
+        big = await fill(clients[1], tenants[1], rig.settings, large, COUNTRY_NUMBERS)
         fill_seconds = time.perf_counter() - fill_started
         await asyncio.sleep(0.5)
         after = await used_memory(clients[1])
@@ -282,15 +291,15 @@ async def matching(rig: Rig, work_dir: Path, small: int, large: int, rounds: int
         rng = random.Random(7)
         for population in (little, big):  # warm both
             assert population.sample
-            for code, cid in population.sample[:200]:
-                await match_once(population.store, rig.settings, code, cid)
+            for number, code, cid in population.sample[:200]:
+                await match_once(population.store, rig.settings, number, code, cid)
         for _ in range(rounds):
             for label, population in (("small", little), ("large", big)):
                 assert population.sample
-                for code, cid in rng.sample(population.sample,
-                                            min(per_round, len(population.sample))):
+                for number, code, cid in rng.sample(population.sample,
+                                                    min(per_round, len(population.sample))):
                     times[label].append(
-                        await match_once(population.store, rig.settings, code, cid))
+                        await match_once(population.store, rig.settings, number, code, cid))
     finally:
         for client in clients:
             await client.aclose()
@@ -299,7 +308,9 @@ async def matching(rig: Rig, work_dir: Path, small: int, large: int, rounds: int
     med_small, med_large = statistics.median(times["small"]), statistics.median(times["large"])
     p99 = {k: sorted(v)[int(0.99 * (len(v) - 1))] for k, v in times.items()}
     per_challenge = (after - before) / big.size
-    name = f"(b) matching one SMS: {big.size:,} vs {little.size:,} pending"
+    each = big.size // len(COUNTRY_NUMBERS)
+    name = (f"(b) matching one SMS: {len(COUNTRY_NUMBERS)} numbers x {each:,} pending "
+            f"({big.size:,}) vs 1 number x {little.size:,}")
     rows = [
         Row(name, f"median, {len(times['large'])} lookups each, interleaved",
             ms(med_large), ms(med_small), ratio(med_large, med_small),
