@@ -4,7 +4,7 @@
   if (customElements.get("reverse-otp-challenge")) return;
 
   const SCRIPT_ORIGIN = document.currentScript ? new URL(document.currentScript.src).origin : "";
-  const FIELDS = "id status code smsNumber smsBody smsUri qrCodeSvg expiresAt phoneHint orderId checkoutId";
+  const FIELDS = "id status code smsNumber smsBody smsUri qrCodeSvg whatsappUri expiresAt phoneHint orderId checkoutId";
   const QUERIES = {
     "order-id": `query($id: ID!) { c: orderChallenge(orderId: $id) { ${FIELDS} } }`,
     "checkout-id": `query($id: ID!) { c: checkoutChallenge(checkoutId: $id) { ${FIELDS} } }`,
@@ -23,6 +23,8 @@
       intro: "To protect this order, please send the code below by SMS from the phone number you gave{hint}. Your usual SMS rates apply.",
       hint: " ({phone})",
       button: "Send the SMS",
+      whatsapp: "Send on WhatsApp",
+      whatsappNote: "Opens WhatsApp, on this device or in WhatsApp Web, with the code filled in.",
       buttonNote: "Opens your messaging app with everything filled in: just press send.",
       scan: "Scan with your phone's camera: it opens a text message ready to send.",
       manual: "Or text the code {code} to {number}.",
@@ -47,6 +49,8 @@
       intro: "Zum Schutz dieser Bestellung senden Sie bitte den folgenden Code per SMS von der angegebenen Telefonnummer{hint}. Es gelten Ihre üblichen SMS-Gebühren.",
       hint: " ({phone})",
       button: "SMS senden",
+      whatsapp: "Per WhatsApp senden",
+      whatsappNote: "Öffnet WhatsApp auf diesem Gerät oder in WhatsApp Web, mit dem Code ausgefüllt.",
       buttonNote: "Öffnet Ihre Nachrichten-App mit allem ausgefüllt: einfach auf Senden tippen.",
       scan: "Mit der Handykamera scannen: Es öffnet sich eine fertige SMS.",
       manual: "Oder senden Sie den Code {code} per SMS an {number}.",
@@ -71,6 +75,8 @@
       intro: "Pour protéger cette commande, envoyez le code ci-dessous par SMS depuis le numéro indiqué{hint}. Le coût d'un SMS habituel s'applique.",
       hint: " ({phone})",
       button: "Envoyer le SMS",
+      whatsapp: "Envoyer sur WhatsApp",
+      whatsappNote: "Ouvre WhatsApp, sur cet appareil ou dans WhatsApp Web, avec le code déjà rempli.",
       buttonNote: "Ouvre votre application de messages déjà remplie : il suffit d'appuyer sur envoyer.",
       scan: "Scannez avec l'appareil photo de votre téléphone : un SMS prêt à partir s'ouvre.",
       manual: "Ou envoyez le code {code} par SMS au {number}.",
@@ -105,12 +111,15 @@
     .code { font: 700 2.1em/1.1 var(--rotp-code-font, ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace);
       letter-spacing: .12em; background: var(--rotp-code-background, #f2f2f2); padding: 6px 12px;
       border-radius: 8px; user-select: all; }
-    button, a.sms { font: inherit; cursor: pointer; border-radius: var(--rotp-radius, 12px); }
+    button, a.sms, a.whatsapp { font: inherit; cursor: pointer; border-radius: var(--rotp-radius, 12px); }
     button.secondary { background: transparent; color: var(--rotp-accent, #0b57d0);
       border: 2px solid var(--rotp-accent, #0b57d0); padding: 8px 14px; font-weight: 600; }
     a.sms, button.primary { display: block; text-align: center; text-decoration: none; font-weight: 700;
       font-size: 1.2em; padding: 18px 20px; margin: 14px 0 6px; background: var(--rotp-accent, #0b57d0);
       color: var(--rotp-accent-text, #ffffff); border: none; width: 100%; box-sizing: border-box; }
+    a.whatsapp { display: block; text-align: center; text-decoration: none; font-weight: 700;
+      font-size: 1.1em; padding: 14px 20px; margin: 14px 0 6px; width: 100%; box-sizing: border-box;
+      background: var(--rotp-whatsapp, #1a7f37); color: #ffffff; }
     a:focus-visible, button:focus-visible { outline: 3px solid var(--rotp-focus, #ff9e1b); outline-offset: 2px; }
     .qr-box { display: flex; gap: 18px; align-items: center; flex-wrap: wrap; margin: 12px 0; }
     .qr { background: #ffffff; padding: 8px; border-radius: 8px; border: 1px solid var(--rotp-border, #c8c8c8);
@@ -326,7 +335,7 @@
       if (!challenge || challenge.status !== "PENDING" || !challenge.expiresAt) return;
       const left = Math.max(0, Math.round((Date.parse(challenge.expiresAt) - Date.now()) / 1000));
       if (countdown) countdown.textContent = fill(this.text.validFor, { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
-      if (left === 0) this.update({ ...challenge, status: "EXPIRED", code: null, smsBody: null, smsUri: null, qrCodeSvg: null });
+      if (left === 0) this.update({ ...challenge, status: "EXPIRED", code: null, smsBody: null, smsUri: null, qrCodeSvg: null, whatsappUri: null });
     }
 
     async copy() {
@@ -383,10 +392,15 @@
 
     pendingParts(c, t) {
       const parts = [];
+      const whatsapp = c.whatsappUri
+        ? [el("a", { class: "whatsapp", href: c.whatsappUri, target: "_blank", rel: "noopener", part: "whatsapp-button" }, t.whatsapp),
+          el("p", { class: "muted" }, t.whatsappNote)]
+        : [];
       if (this.isPhone) {
         parts.push(el("a", { class: "sms", href: c.smsUri, part: "sms-button" }, t.button),
-          el("p", { class: "muted" }, t.buttonNote));
+          el("p", { class: "muted" }, t.buttonNote), ...whatsapp);
       } else {
+        parts.push(...whatsapp);
         const image = el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.qrCodeSvg), alt: t.scan });
         parts.push(el("div", { class: "qr-box" }, el("div", { class: "qr", part: "qr" }, image),
           el("div", { class: "qr-text" }, el("p", {}, t.scan),

@@ -49,6 +49,7 @@ PROVIDER_NAMES = {
     "vonage": "Vonage",
     "plivo": "Plivo",
     "telnyx": "Telnyx",
+    "whatsapp": "WhatsApp (Meta Cloud API)",
     "generic": "Generic (your own gateway)",
 }
 

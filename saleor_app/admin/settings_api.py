@@ -37,6 +37,7 @@ from saleor_app.core.risk import (
 from saleor_app.core.spec import MAX_CODE_LENGTH, MIN_CODE_LENGTH, CodeSpec
 from saleor_app.sms.vonage import METHODS as VONAGE_METHODS
 from saleor_app.store.tenant_settings import (
+    PROVIDER_SECRET_FIELDS,
     PROVIDERS,
     InvalidSettings,
     TenantSettings,
@@ -50,6 +51,8 @@ SECRET_FIELDS = (
     "vonage_signature_secret",
     "plivo_auth_token",
     "telnyx_public_key",
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
 )
 SCALARS = (
     "virtual_number",
@@ -105,6 +108,8 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
                 vonage_signature_method=current.vonage_signature_method,
                 plivo_auth_token_set=bool(current.plivo_auth_token),
                 telnyx_public_key_set=bool(current.telnyx_public_key),
+                whatsapp_app_secret_set=bool(current.whatsapp_app_secret),
+                whatsapp_verify_token_set=bool(current.whatsapp_verify_token),
                 replaced_secret_valid_until=(
                     when(current.replaced_until) if current.replaced(time.time()) else None
                 ),
@@ -121,6 +126,7 @@ def settings_view(settings: TenantSettings, tenant: Tenant, app_url: str) -> Set
     return Settings(
         virtual_number=settings.virtual_number,
         numbers=numbers_view(settings),
+        whatsapp_number=settings.whatsapp_number or None,
         sender_policy=settings.sender_policy,
         challenge_mode=settings.challenge_mode,
         code_length=settings.code_length,
@@ -180,7 +186,7 @@ def _apply_provider(data: dict[str, Any], change: ProviderInput) -> None:
         value = getattr(change, name)
         if value is strawberry.UNSET:
             continue
-        if name in SECRET_FIELDS:
+        if name == PROVIDER_SECRET_FIELDS.get(change.provider):
             _keep_replaced(current, current.get(name), value, change.keep_replaced_secret_hours)
         current[name] = value or None
     data["providers"][change.provider] = current
@@ -266,6 +272,8 @@ def merged(settings: TenantSettings, change: SettingsInput) -> dict[str, Any]:
             data[name] = value
     if _given(change.virtual_number) or change.virtual_number is None:
         data["virtual_number"] = (change.virtual_number or "").strip()
+    if _given(change.whatsapp_number) or change.whatsapp_number is None:
+        data["whatsapp_number"] = (change.whatsapp_number or "").strip()
     if _given(change.numbers):
         _apply_numbers(data, change.numbers or [])
     if _given(change.keyword):
@@ -290,6 +298,10 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
 
     for problem in _number_problems(data.pop("_numbers", [])):
         add("numbers", problem)
+    whatsapp = str(data["whatsapp_number"])
+    if whatsapp and normalize_phone(whatsapp, None) is None:
+        add("whatsappNumber", "The WhatsApp number must be a phone number in international "
+            "format, e.g. +33612345678, or empty.")
     number = str(data["virtual_number"])
     if number and normalize_phone(number, None) is None:
         add(

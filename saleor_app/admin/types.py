@@ -36,6 +36,8 @@ class ProviderConfig:
     vonage_signature_method: str | None
     plivo_auth_token_set: bool
     telnyx_public_key_set: bool
+    whatsapp_app_secret_set: bool
+    whatsapp_verify_token_set: bool
     replaced_secret_valid_until: datetime | None
     """After a secret was replaced with `keepReplacedSecretHours`: the old one works until then."""
 
@@ -81,6 +83,8 @@ class Settings:
     virtual_number: str
     numbers: list[VirtualNumber]
     """The default number (`virtualNumber`) first, then one per group of countries."""
+    whatsapp_number: str | None
+    """The WhatsApp number shoppers may message the code to; null: no WhatsApp."""
     sender_policy: SenderPolicy
     challenge_mode: ChallengeMode
     code_length: int
@@ -128,6 +132,8 @@ class ProviderInput:
     vonage_signature_method: str | None = strawberry.UNSET
     plivo_auth_token: str | None = strawberry.UNSET
     telnyx_public_key: str | None = strawberry.UNSET
+    whatsapp_app_secret: str | None = strawberry.UNSET
+    whatsapp_verify_token: str | None = strawberry.UNSET
     keep_replaced_secret_hours: int | None = strawberry.UNSET
     """When a secret is replaced: hours (1 to 168) during which the old one still works, while
     the provider switches over; left out or 0, the old secret stops at once."""
@@ -166,6 +172,8 @@ class SettingsInput:
     virtual_number: str | None = strawberry.UNSET
     numbers: list[VirtualNumberInput] | None = strawberry.UNSET
     """The whole list (it replaces the saved one); exactly one is the default."""
+    whatsapp_number: str | None = strawberry.UNSET
+    """E.164; null or empty switches WhatsApp off."""
     sender_policy: SenderPolicy | None = strawberry.UNSET
     challenge_mode: ChallengeMode | None = strawberry.UNSET
     code_length: int | None = strawberry.UNSET

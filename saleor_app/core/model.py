@@ -58,6 +58,8 @@ class Challenge:
     sender_carrier: str | None = None
     renewals: int = 0
     suspicious: int = 0
+    verified_channel: str | None = None
+    """"whatsapp" when the code came by WhatsApp; None for an SMS."""
 
     def is_expired(self, now: float) -> bool:
         """True from `expires_at` on."""
@@ -125,6 +127,7 @@ _FROM_TEXT: dict[str, Any] = {
     "sender_carrier": _optional_text,
     "renewals": int,
     "suspicious": int,
+    "verified_channel": _optional_text,
 }
 
 

@@ -16,6 +16,8 @@ class ProviderSecrets:
     plivo_auth_token: str | None = None
     telnyx_public_key: str | None = None
     generic_secret: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
 
     def __repr__(self) -> str:
         configured = ", ".join(k for k, v in vars(self).items() if v is not None)

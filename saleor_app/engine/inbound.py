@@ -42,6 +42,8 @@ async def receive_sms(
     candidates = extract_candidates(sms.text, view.challenge_config.code)
     if recipient in settings.all_numbers:
         numbers = [recipient]
+    elif sms.channel == "whatsapp" and recipient == settings.whatsapp_number:
+        numbers = sorted(settings.all_numbers)
     else:
         numbers = list(dict.fromkeys(n for n in (recipient, virtual) if n))
     message = Sms(
@@ -52,6 +54,7 @@ async def receive_sms(
         now=time.time() if now is None else now,
         line_type=sms.line_type,
         carrier=sms.carrier,
+        channel=sms.channel,
     )
     received = await store.receive(
         view.generation,

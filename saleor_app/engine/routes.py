@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from saleor_app.context import AppContext
@@ -18,6 +18,7 @@ from saleor_app.request_context import LOGGED_BY_HANDLER, error_response
 from saleor_app.sms import (
     ADAPTERS,
     Acknowledgement,
+    Handshake,
     IgnoredEvent,
     InboundRequest,
     InboundSms,
@@ -103,7 +104,13 @@ async def _handle(
         message = f"{provider} is not enabled for this shop"
         return _Answer("disabled", error_response(401, "PROVIDER_DISABLED", message))
     try:
-        sms = _parse(adapter, inbound, view)
+        messages = _parse(adapter, inbound, view)
+    except Handshake as answer:
+        if answer.status != 200 and not fresh:
+            return _Answer("handshake_refused", retry=True)
+        log.info("provider handshake", extra={"provider": provider, "status": answer.status})
+        reply = PlainTextResponse(answer.body, status_code=answer.status)
+        return _Answer("handshake" if answer.status == 200 else "handshake_refused", reply)
     except SignatureError as exc:
         if not fresh:
             return _Answer("bad_signature", retry=True)
@@ -114,25 +121,28 @@ async def _handle(
         return _Answer("malformed", error_response(400, "MALFORMED_REQUEST", str(exc)))
     except IgnoredEvent:
         return _Answer("ignored")
-    outcome = await receive_sms(ctx, view, sms)
-    if outcome.outcome == STALE:
-        ctx.tenant_cache.forget(view.tenant.id)
-        if fresh:
-            raise RedisError("tenant data kept changing while an SMS was received")
-        return _Answer("stale", retry=True)
+    outcome = None
+    for sms in messages:
+        outcome = await receive_sms(ctx, view, sms)
+        if outcome.outcome == STALE:
+            ctx.tenant_cache.forget(view.tenant.id)
+            if fresh:
+                raise RedisError("tenant data kept changing while an SMS was received")
+            return _Answer("stale", retry=True)
+    assert outcome is not None
     return _Answer(outcome.outcome.lower(), logged=True, outcome=outcome.outcome)
 
 
-def _parse(adapter: SmsAdapter, inbound: InboundRequest, view: TenantView) -> InboundSms:
-    """Verify and read the request with the shop's secrets, or with the ones a rotation
-    replaced while they still work."""
+def _parse(adapter: SmsAdapter, inbound: InboundRequest, view: TenantView) -> list[InboundSms]:
+    """Verify and read the request's messages with the shop's secrets, or with the ones a
+    rotation replaced while they still work."""
     now = time.time()
     try:
-        return adapter.parse(inbound, view.provider_secrets, now)
+        return adapter.parse_all(inbound, view.provider_secrets, now)
     except SignatureError:
         if view.replaced_secrets is None:
             raise
-        return adapter.parse(inbound, view.replaced_secrets, now)
+        return adapter.parse_all(inbound, view.replaced_secrets, now)
 
 
 def _acknowledge(ack: Acknowledgement, outcome: str | None) -> Response:

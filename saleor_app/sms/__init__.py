@@ -2,6 +2,7 @@
 
 from saleor_app.sms.base import (
     Acknowledgement,
+    Handshake,
     IgnoredEvent,
     InboundRequest,
     InboundSms,
@@ -16,6 +17,7 @@ from saleor_app.sms.registry import ADAPTERS
 __all__ = [
     "ADAPTERS",
     "Acknowledgement",
+    "Handshake",
     "IgnoredEvent",
     "InboundRequest",
     "InboundSms",

@@ -37,6 +37,8 @@ class InboundSms:
     carrier: str | None = None
     parts: tuple[int, int] | None = None
     concat_ref: str | None = None
+    channel: str = ""
+    """"whatsapp" for a WhatsApp message (Meta's Cloud API, Twilio's `whatsapp:` senders)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,16 @@ class IgnoredEvent(Exception):
     """Authentic and well formed, but not an inbound text SMS: acknowledge, do not process."""
 
 
+class Handshake(Exception):
+    """A provider checking the URL before it sends anything: answer `status` with `body` as
+    plain text (Meta's `hub.challenge` echo, or a refusal)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
 class SmsAdapter(Protocol):
     """Authenticates then parses one provider's inbound SMS webhook."""
 
@@ -75,3 +87,23 @@ class SmsAdapter(Protocol):
     def parse(self, request: InboundRequest, secrets: ProviderSecrets, now: float) -> InboundSms:
         """Verify `request` on its raw bytes, then parse it; raise one of the errors above."""
         ...
+
+    def parse_all(
+        self, request: InboundRequest, secrets: ProviderSecrets, now: float
+    ) -> list[InboundSms]:
+        """Every message of the request (one, except for providers that batch)."""
+        ...
+
+
+class OneMessagePerRequest:
+    """Providers whose every request carries one message."""
+
+    def parse(self, request: InboundRequest, secrets: ProviderSecrets, now: float) -> InboundSms:
+        """Verify `request` on its raw bytes, then parse it."""
+        raise NotImplementedError
+
+    def parse_all(
+        self, request: InboundRequest, secrets: ProviderSecrets, now: float
+    ) -> list[InboundSms]:
+        """The one message of the request."""
+        return [self.parse(request, secrets, now)]

@@ -10,6 +10,7 @@ from saleor_app.sms.base import (
     InboundRequest,
     InboundSms,
     MalformedRequest,
+    OneMessagePerRequest,
     ProviderSecrets,
     SignatureError,
 )
@@ -66,7 +67,7 @@ def _nonempty(document: dict[str, object], name: str) -> str:
     return value
 
 
-class GenericAdapter:
+class GenericAdapter(OneMessagePerRequest):
     """JSON POST `{"from", "to", "text", "id"}` for any gateway and for the simulator."""
 
     name = "generic"

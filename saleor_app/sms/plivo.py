@@ -11,6 +11,7 @@ from saleor_app.sms.base import (
     InboundRequest,
     InboundSms,
     MalformedRequest,
+    OneMessagePerRequest,
     ProviderSecrets,
     SignatureError,
 )
@@ -90,7 +91,7 @@ def verify(request: InboundRequest, secrets: ProviderSecrets) -> Pairs:
     return body if request.method == "POST" else query
 
 
-class PlivoAdapter:
+class PlivoAdapter(OneMessagePerRequest):
     """Inbound SMS by POST form (or GET): `From`, `To`, `Text`, `MessageUUID`."""
 
     name = "plivo"

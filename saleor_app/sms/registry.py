@@ -12,6 +12,7 @@ from saleor_app.sms.smsmode import SmsmodeAdapter
 from saleor_app.sms.telnyx import TelnyxAdapter
 from saleor_app.sms.twilio import TwilioAdapter
 from saleor_app.sms.vonage import VonageAdapter
+from saleor_app.sms.whatsapp import WhatsAppCloudAdapter
 
 _ALL: tuple[SmsAdapter, ...] = (
     SmsmodeAdapter(),
@@ -19,6 +20,7 @@ _ALL: tuple[SmsAdapter, ...] = (
     VonageAdapter(),
     PlivoAdapter(),
     TelnyxAdapter(),
+    WhatsAppCloudAdapter(),
     GenericAdapter(),
 )
 

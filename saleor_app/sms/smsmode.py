@@ -7,6 +7,7 @@ from saleor_app.sms.base import (
     InboundRequest,
     InboundSms,
     MalformedRequest,
+    OneMessagePerRequest,
     ProviderSecrets,
 )
 from saleor_app.sms.wire import Pairs, first, is_json, load_object, parse_form, required, url_query
@@ -29,7 +30,7 @@ def _params(request: InboundRequest) -> Pairs:
     return url_query(request, fallback=LATIN_9)
 
 
-class SmsmodeAdapter:
+class SmsmodeAdapter(OneMessagePerRequest):
     """Parses `numero`, `emetteur`, `message`, `responseID`, `date_reception` (GET or POST)."""
 
     name = "smsmode"

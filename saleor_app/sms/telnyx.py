@@ -14,6 +14,7 @@ from saleor_app.sms.base import (
     InboundRequest,
     InboundSms,
     MalformedRequest,
+    OneMessagePerRequest,
     ProviderSecrets,
     SignatureError,
 )
@@ -85,7 +86,7 @@ def _text(payload: dict[str, object]) -> str:
     return text
 
 
-class TelnyxAdapter:
+class TelnyxAdapter(OneMessagePerRequest):
     """`message.received` events; other event types raise IgnoredEvent."""
 
     name = "telnyx"

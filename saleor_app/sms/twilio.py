@@ -11,6 +11,7 @@ from saleor_app.sms.base import (
     Acknowledgement,
     InboundRequest,
     InboundSms,
+    OneMessagePerRequest,
     ProviderSecrets,
     SignatureError,
 )
@@ -86,8 +87,13 @@ def _urls(url: str) -> Iterator[str]:
     yield from (variant for variant in url_variants(url) if variant != url)
 
 
-class TwilioAdapter:
-    """Inbound SMS as a POST form (or GET query): `MessageSid`, `From`, `To`, `Body`."""
+WHATSAPP_PREFIX = "whatsapp:"
+"""How Twilio writes the numbers of a WhatsApp message (`From=whatsapp:+4917...`)."""
+
+
+class TwilioAdapter(OneMessagePerRequest):
+    """Inbound SMS as a POST form (or GET query): `MessageSid`, `From`, `To`, `Body`; WhatsApp
+    messages to a Twilio WhatsApp sender come the same way, with `whatsapp:` numbers."""
 
     name = "twilio"
     acknowledgement = Acknowledgement(200, "text/xml; charset=utf-8", EMPTY_TWIML)
@@ -96,10 +102,13 @@ class TwilioAdapter:
         """Verify the signature, then read the message fields."""
         signed = verify(request, secrets)
         params = signed if request.method == "POST" else url_query(request)
+        sender, recipient = required(params, "From"), required(params, "To")
+        whatsapp = sender.startswith(WHATSAPP_PREFIX)
         return InboundSms(
             provider=self.name,
             message_id=required(params, "MessageSid"),
-            sender=required(params, "From"),
-            recipient=required(params, "To"),
+            sender=sender.removeprefix(WHATSAPP_PREFIX),
+            recipient=recipient.removeprefix(WHATSAPP_PREFIX),
             text=first(params, "Body") or "",
+            channel="whatsapp" if whatsapp else "",
         )

@@ -11,6 +11,7 @@ from saleor_app.sms.base import (
     InboundRequest,
     InboundSms,
     MalformedRequest,
+    OneMessagePerRequest,
     ProviderSecrets,
     SignatureError,
 )
@@ -111,7 +112,7 @@ def _parts(params: dict[str, str]) -> tuple[int, int] | None:
     return int(part), int(total)
 
 
-class VonageAdapter:
+class VonageAdapter(OneMessagePerRequest):
     """Inbound SMS by GET, POST form or POST JSON: `msisdn`, `to`, `text`, `messageId`."""
 
     name = "vonage"

@@ -52,6 +52,7 @@ SHORT = {
     "sender_carrier": "cr",
     "renewals": "r",
     "suspicious": "x",
+    "verified_channel": "vc",
 }
 LONG = {short: long for long, short in SHORT.items()}
 POLICY_REGION = "pr"
@@ -101,7 +102,8 @@ return created
 # ARGV: 1 generation, 2 claim ttl s, 3 rate window s, 4 rate limit, 5 sender ('' unreadable),
 #       6 sender region, 7 now s, 8 challenge hash prefix, 9 code-index prefix, 10 line type,
 #       11 carrier, 12 audit length, 13 tenant, 14 events prefix, 15 outbox channel,
-#       16 retention ms, 17.. the code looked up in each code index key (KEYS[8..])
+#       16 retention ms, 17 channel ('' an SMS), 18.. the code looked up in each code index
+#       key (KEYS[8..])
 _RECEIVE = GENERATION_CHECK + """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) == false then return {'DUPLICATE'} end
 local sender = ARGV[5]
@@ -137,7 +139,7 @@ local function load(id)
 end
 local id = false
 for i = 8, #KEYS do
-  id = redis.call('HGET', KEYS[i], ARGV[i + 9])
+  id = redis.call('HGET', KEYS[i], ARGV[i + 10])
   if id then break end
 end
 if id then
@@ -161,6 +163,7 @@ if id then
   redis.call('HSET', hash, 's', 'VERIFIED', 'vs', sender, 'va', ARGV[7])
   if ARGV[10] ~= '' then redis.call('HSET', hash, 'lt', ARGV[10]) end
   if ARGV[11] ~= '' then redis.call('HSET', hash, 'cr', ARGV[11]) end
+  if ARGV[17] ~= '' then redis.call('HSET', hash, 'vc', ARGV[17]) end
   close(id, hash, s, 'VERIFIED')
   return {'VERIFIED', id, 'VERIFIED'}
 end
@@ -254,6 +257,8 @@ class Sms:
     now: float
     line_type: str | None = None
     carrier: str | None = None
+    channel: str = ""
+    """"whatsapp" for a WhatsApp message; empty for an SMS."""
 
 
 IMPLIED = {"id": None, "tenant": None, "attempts": "0", "renewals": "0", "suspicious": "0",
@@ -423,7 +428,8 @@ class ChallengeStore:
             generation, claim_seconds, rate_window, rate_limit, sender, sms.sender_region,
             repr(sms.now), self.key("ch", ""), self._code_prefix, sms.line_type or "",
             sms.carrier or "", AUDIT_LENGTH, self.tenant_id, self.key("events", ""),
-            OUTBOX_CHANNEL, _ms(RETENTION_SECONDS), *(code for _, code in sms.codes),
+            OUTBOX_CHANNEL, _ms(RETENTION_SECONDS), sms.channel,
+            *(code for _, code in sms.codes),
         ]
         result = await self._scripts["receive"](keys=keys, args=args)
         if result == STALE:

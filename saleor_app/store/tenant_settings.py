@@ -21,7 +21,7 @@ from saleor_app.store.tenants import generation_key, new_generation
 
 OPENED_CACHE_SIZE = 256
 
-PROVIDERS = ("smsmode", "twilio", "vonage", "plivo", "telnyx", "generic")
+PROVIDERS = ("smsmode", "twilio", "vonage", "plivo", "telnyx", "whatsapp", "generic")
 
 
 class ChallengeMode(StrEnum):
@@ -50,6 +50,8 @@ class ProviderSettings(BaseModel):
     vonage_signature_method: str | None = None
     plivo_auth_token: str | None = None
     telnyx_public_key: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
     replaced_secret: str | None = None
     """The secret the current one replaced, still accepted until `replaced_until`."""
     replaced_until: float = 0.0
@@ -64,6 +66,7 @@ PROVIDER_SECRET_FIELDS = {
     "vonage": "vonage_signature_secret",
     "plivo": "plivo_auth_token",
     "telnyx": "telnyx_public_key",
+    "whatsapp": "whatsapp_app_secret",
 }
 """The one secret each provider's requests are verified with."""
 
@@ -97,6 +100,8 @@ class TenantSettings(BaseModel):
     virtual_number_countries: list[str] = Field(default_factory=list)
     """Countries the merchant rented the default number for (information only)."""
     country_numbers: list[CountryNumber] = Field(default_factory=list)
+    whatsapp_number: str = ""
+    """The WhatsApp number shoppers may message the code to instead; empty: no WhatsApp."""
     sender_policy: SenderPolicy = SenderPolicy.STRICT
     challenge_mode: ChallengeMode = ChallengeMode.RISK_BASED
     code_length: int = 8
@@ -116,7 +121,7 @@ class TenantSettings(BaseModel):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
 
-    @field_validator("virtual_number")
+    @field_validator("virtual_number", "whatsapp_number")
     @classmethod
     def _e164(cls, value: str) -> str:
         if not value:
@@ -189,7 +194,7 @@ class TenantSettings(BaseModel):
             return settings if settings.enabled else None
 
         twilio, vonage = enabled("twilio"), enabled("vonage")
-        plivo, telnyx = enabled("plivo"), enabled("telnyx")
+        plivo, telnyx, whatsapp = enabled("plivo"), enabled("telnyx"), enabled("whatsapp")
         return ProviderSecrets(
             twilio_auth_token=twilio.twilio_auth_token if twilio else None,
             vonage_signature_secret=vonage.vonage_signature_secret if vonage else None,
@@ -197,6 +202,8 @@ class TenantSettings(BaseModel):
             plivo_auth_token=plivo.plivo_auth_token if plivo else None,
             telnyx_public_key=telnyx.telnyx_public_key if telnyx else None,
             generic_secret=generic_secret if enabled("generic") else None,
+            whatsapp_app_secret=whatsapp.whatsapp_app_secret if whatsapp else None,
+            whatsapp_verify_token=whatsapp.whatsapp_verify_token if whatsapp else None,
         )
 
     def replaced_secrets(self, generic_secret: str | None, now: float) -> ProviderSecrets | None:

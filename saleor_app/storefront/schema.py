@@ -83,6 +83,16 @@ class Challenge:
         resolver=lambda self: self.view.qr_code_svg,
         description="SVG QR code with payload `SMSTO:+<E164>:<body>`; while PENDING.",
     )
+    whatsapp_uri: str | None = strawberry.field(
+        resolver=lambda self: self.view.whatsapp_uri,
+        description="`https://wa.me/<number>?text=<smsBody>`: WhatsApp opens prefilled, on a "
+        "phone or in WhatsApp Web or Desktop; while PENDING, null when the shop has no "
+        "WhatsApp number.",
+    )
+    whatsapp_qr_code_svg: str | None = strawberry.field(
+        resolver=lambda self: self.view.whatsapp_qr_code_svg,
+        description="SVG QR code whose payload is `whatsappUri`; while PENDING.",
+    )
 
 
 def to_challenge(view: ChallengeView | None) -> Challenge | None:

@@ -31,7 +31,7 @@ class Shop:
         if challenge is None or challenge.tenant != self.tenant_id:
             return None
         settings = await self.cache.get(self.app, self.tenant_id)
-        return view_of(challenge, settings.keyword, time.time())
+        return view_of(challenge, settings.keyword, time.time(), settings.whatsapp_number)
 
     async def by_order(self, order_id: str) -> ChallengeView | None:
         """The order's challenge; NOT_REQUIRED when the app let the order through, or when
@@ -67,4 +67,5 @@ class Shop:
             await store.publish(challenge_id, "PENDING")
         if renewal.challenge is None:
             return None
-        return view_of(renewal.challenge, settings.keyword, time.time())
+        return view_of(renewal.challenge, settings.keyword, time.time(),
+                       settings.whatsapp_number)

@@ -10,6 +10,7 @@ from saleor_app.core.codes import sms_body
 from saleor_app.core.model import Challenge, ChallengeStatus
 from saleor_app.core.phones import mask_phone
 from saleor_app.core.sms_link import qr_svg, sms_uri
+from saleor_app.core.whatsapp_link import whatsapp_qr_svg, whatsapp_uri
 
 
 class ShopperStatus(StrEnum):
@@ -44,6 +45,21 @@ class ChallengeView:
     phone_hint: str | None = None
     order_id: str | None = None
     checkout_id: str | None = None
+    whatsapp_number: str | None = None
+
+    @property
+    def whatsapp_uri(self) -> str | None:
+        """The `wa.me` link with the same text, when the shop takes WhatsApp."""
+        if self.whatsapp_number is None or self.sms_body is None:
+            return None
+        return whatsapp_uri(self.whatsapp_number, self.sms_body)
+
+    @property
+    def whatsapp_qr_code_svg(self) -> str | None:
+        """SVG of the QR code whose payload is `whatsapp_uri`."""
+        if self.whatsapp_number is None or self.sms_body is None:
+            return None
+        return _whatsapp_qr(self.whatsapp_number, self.sms_body)
 
     @property
     def sms_uri(self) -> str | None:
@@ -65,6 +81,11 @@ def _qr(number: str, body: str) -> str:
     return qr_svg(number, body)
 
 
+@functools.lru_cache(maxsize=2048)
+def _whatsapp_qr(number: str, body: str) -> str:
+    return whatsapp_qr_svg(number, body)
+
+
 def shopper_status(challenge: Challenge, now: float) -> ShopperStatus:
     """The stored status, EXPIRED as soon as a pending code is past its expiry; a staff
     decision as the storefront contract names it."""
@@ -73,8 +94,11 @@ def shopper_status(challenge: Challenge, now: float) -> ShopperStatus:
     return STAFF_DECISIONS.get(challenge.status) or ShopperStatus(challenge.status.value)
 
 
-def view_of(challenge: Challenge, keyword: str, now: float) -> ChallengeView:
-    """The shopper's view of a stored challenge."""
+def view_of(
+    challenge: Challenge, keyword: str, now: float, whatsapp_number: str = ""
+) -> ChallengeView:
+    """The shopper's view of a stored challenge (with the WhatsApp link when the shop has a
+    WhatsApp number)."""
     status = shopper_status(challenge, now)
     sendable = status is ShopperStatus.PENDING
     return ChallengeView(
@@ -87,6 +111,7 @@ def view_of(challenge: Challenge, keyword: str, now: float) -> ChallengeView:
         phone_hint=mask_phone(challenge.expected_phone) if challenge.expected_phone else None,
         order_id=challenge.order_id,
         checkout_id=challenge.checkout_id,
+        whatsapp_number=whatsapp_number or None,
     )
 
 

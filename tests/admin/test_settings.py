@@ -42,7 +42,7 @@ async def test_defaults_and_inbound_urls(shop: Shop) -> None:
     assert settings["virtualNumber"] == VIRTUAL_NUMBER
     assert settings["senderPolicy"] == "STRICT" and settings["challengeMode"] == "RISK_BASED"
     urls = {u["provider"]: u["url"] for u in settings["inboundUrls"]}
-    assert set(urls) == {"smsmode", "twilio", "vonage", "plivo", "telnyx", "generic"}
+    assert set(urls) == {"smsmode", "twilio", "vonage", "plivo", "telnyx", "whatsapp", "generic"}
     assert urls["generic"] == f"{shop.app.url}/api/sms/generic/{tenant.inbound_key}"
     assert provider(settings, "generic")["enabled"] is True
 

@@ -16,6 +16,7 @@ from PIL import Image
 from playwright.async_api import Page
 
 from saleor_app.core.sms_link import qr_payload, sms_uri
+from saleor_app.core.whatsapp_link import whatsapp_uri
 from tests.browser.support import (
     DESKTOP,
     PHONE,
@@ -248,3 +249,30 @@ async def test_widget_script_is_served(app_server) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/javascript")
     assert "customElements.define" in answer.text
+
+
+async def test_whatsapp_button_on_a_phone_and_first_on_a_desktop(shop: Shop) -> None:
+    """With a WhatsApp number, the widget offers the wa.me link: after the SMS button on a
+    phone, before the SMS QR code on a desktop (WhatsApp Web needs no phone in hand)."""
+    await shop.configure(whatsapp_number="+33757000099")
+    challenge = await open_challenge(shop, order_id=ORDER)
+    link = whatsapp_uri("+33757000099", challenge.code)
+    async with widget_page(shop, PHONE) as page:
+        widget = page.locator("reverse-otp-challenge")
+        button = widget.locator("a.whatsapp")
+        await button.wait_for(timeout=5000)
+        assert await button.get_attribute("href") == link
+        assert await button.inner_text() == "Send on WhatsApp"
+        assert await widget.locator("a.sms").count() == 1
+        order = await page.evaluate("""() => [...document.querySelector('reverse-otp-challenge')
+            .shadowRoot.querySelectorAll('a.sms, a.whatsapp, .qr')].map(e => e.className)""")
+        assert order == ["sms", "whatsapp"]
+        await page.screenshot(path=screenshot_path("phone-whatsapp"), full_page=True)
+    async with widget_page(shop, DESKTOP) as page:
+        widget = page.locator("reverse-otp-challenge")
+        await widget.locator(".qr img").wait_for(timeout=5000)
+        order = await page.evaluate("""() => [...document.querySelector('reverse-otp-challenge')
+            .shadowRoot.querySelectorAll('a.sms, a.whatsapp, .qr')].map(e => e.className)""")
+        assert order == ["whatsapp", "qr"]
+        assert await widget.locator("a.whatsapp").get_attribute("href") == link
+        await page.screenshot(path=screenshot_path("desktop-whatsapp"), full_page=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from saleor_app.sms import (
     ADAPTERS,
+    Handshake,
     IgnoredEvent,
     InboundRequest,
     InboundSms,
@@ -37,9 +40,11 @@ SECRETS = ProviderSecrets(
     plivo_auth_token=SECRET,
     telnyx_public_key=base64.b64encode(bytes(TELNYX_KEY.verify_key)).decode(),
     generic_secret=SECRET,
+    whatsapp_app_secret=SECRET,
+    whatsapp_verify_token=SECRET,
 )
 NOW = 1_760_000_000.0
-EXPECTED_ERRORS = (SignatureError, MalformedRequest, IgnoredEvent)
+EXPECTED_ERRORS = (SignatureError, MalformedRequest, IgnoredEvent, Handshake)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
@@ -238,6 +243,29 @@ def generic_documents(draw: st.DrawFn) -> Any:
 def test_generic(body: bytes, method: str, timestamp: int) -> None:
     extra = {"X-Signature": sign_generic(SECRET, body, timestamp)}
     check("generic", build(method, url_for("generic"), body, JSON, extra))
+
+
+@st.composite
+def whatsapp_documents(draw: st.DrawFn) -> Any:
+    message = {key: draw(st.text(max_size=20)) if draw(st.integers(0, 5)) > 0 else draw(json_values)
+               for key in ("from", "id", "type") if draw(st.integers(0, 9)) > 0}
+    if draw(st.integers(0, 3)) > 0:
+        message["type"] = "text"
+        message["text"] = {"body": draw(st.text(max_size=20))} if draw(st.booleans()) else draw(
+            json_values)
+    value = {"metadata": draw(json_values) if draw(st.integers(0, 5)) == 0 else {
+        "display_phone_number": draw(st.text(max_size=15))},
+             "messages": [message] if draw(st.integers(0, 9)) > 0 else draw(json_values)}
+    document = {"entry": [{"changes": [{"value": value}]}]}
+    return document if draw(st.integers(0, 9)) > 0 else draw(json_values)
+
+
+@given(signed_json_bodies(whatsapp_documents()), methods)
+@FUZZ
+def test_whatsapp(body: bytes, method: str) -> None:
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    extra = {"X-Hub-Signature-256": f"sha256={digest}"}
+    check("whatsapp", build(method, url_for("whatsapp"), body, JSON, extra))
 
 
 @given(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from saleor_app.sms import ADAPTERS, Acknowledgement, ProviderSecrets
 
-PROVIDERS = {"smsmode", "twilio", "vonage", "plivo", "telnyx", "generic"}
+PROVIDERS = {"smsmode", "twilio", "vonage", "plivo", "telnyx", "whatsapp", "generic"}
 
 
 def test_every_contract_provider_is_registered() -> None:

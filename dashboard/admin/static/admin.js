@@ -416,11 +416,11 @@
   /* ---------- settings ---------- */
 
   var SETTINGS_FIELDS = "virtualNumber numbers { number countries isDefault } senderPolicy challengeMode codeLength codeAlphabet keyword ttlSeconds maxAttempts expiryPolicy rejectPolicy allowedOrigins outboundSmsPrice outboundSmsCurrency " +
-    "providers { provider enabled inboundUrl twilioAuthTokenSet vonageSignatureSecretSet vonageSignatureMethod plivoAuthTokenSet telnyxPublicKeySet replacedSecretValidUntil } previousInboundUrlsValidUntil " +
+    "providers { provider enabled inboundUrl twilioAuthTokenSet vonageSignatureSecretSet vonageSignatureMethod plivoAuthTokenSet telnyxPublicKeySet whatsappAppSecretSet whatsappVerifyTokenSet replacedSecretValidUntil } whatsappNumber previousInboundUrlsValidUntil " +
     "channels { channel challengeMode risk { rule value } }";
   var SCALAR_NAMES = ["virtualNumber", "senderPolicy", "challengeMode", "codeAlphabet", "keyword", "expiryPolicy", "rejectPolicy", "outboundSmsCurrency"];
   var NUMBER_NAMES = ["codeLength", "ttlSeconds", "maxAttempts", "outboundSmsPrice"];
-  var SECRET_NAMES = ["twilioAuthToken", "vonageSignatureSecret", "plivoAuthToken", "telnyxPublicKey"];
+  var SECRET_NAMES = ["twilioAuthToken", "vonageSignatureSecret", "plivoAuthToken", "telnyxPublicKey", "whatsappAppSecret", "whatsappVerifyToken"];
 
   loaders.settings = function () {
     var query = "query { settings { " + SETTINGS_FIELDS + " } riskRules { rule default description } channels { id slug name } }";
@@ -449,6 +449,7 @@
     var f = form();
     SCALAR_NAMES.concat(NUMBER_NAMES).forEach(function (name) { f.elements[name].value = settings[name]; });
     f.elements.allowedOrigins.value = settings.allowedOrigins.join("\n");
+    f.elements.whatsappNumber.value = settings.whatsappNumber || "";
     f.elements.countryNumbers.value = settings.numbers.filter(function (n) { return !n.isDefault; })
       .map(function (n) { return n.number + " " + n.countries.join(" "); }).join("\n");
     settings.providers.forEach(function (p) {
@@ -551,6 +552,7 @@
       else input[name] = name === "outboundSmsPrice" ? value : Math.round(value);
     });
     input.numbers = collectNumbers(f);
+    input.whatsappNumber = f.elements.whatsappNumber.value.trim() || null;
     input.allowedOrigins = f.elements.allowedOrigins.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
     input.providers = Array.prototype.map.call(document.querySelectorAll(".provider"), function (box) {
       var change = { provider: box.getAttribute("data-provider"), enabled: box.querySelector('input[name="enabled"]').checked };
