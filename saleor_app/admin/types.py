@@ -264,6 +264,8 @@ class ChallengeView:
     renewals: int
     suspicious: int
     sender_line_type: str | None
+    verified_channel: str | None
+    """"whatsapp" when the code came by WhatsApp; null for an SMS."""
 
 
 @strawberry.input

@@ -88,4 +88,5 @@ def challenge_view(challenge: Challenge) -> ChallengeView:
         renewals=challenge.renewals,
         suspicious=challenge.suspicious,
         sender_line_type=challenge.sender_line_type,
+        verified_channel=challenge.verified_channel,
     )

@@ -11,10 +11,12 @@ import httpx
 
 from saleor_app.core.model import ChallengeStatus
 from saleor_app.storefront.settings_cache import SETTINGS_TTL_SECONDS
+from tests.admin.support import data
 from tests.core.test_sms_link import decode, rasterise_segno_svg
 from tests.engine.test_inbound_sms import open_challenge, status_of
+from tests.orders.test_hold_and_release import RISKY, create_order, held_challenge
 from tests.storefront.client import BY_ID, ask
-from tests.support.shop import SHOPPER_PHONE, Shop
+from tests.support.shop import SHOPPER_PHONE, Shop, wait_for
 from tests.support.sms import (
     TWILIO_TOKEN,
     WHATSAPP_APP_SECRET,
@@ -131,3 +133,21 @@ def decode_svg(svg: str) -> str:
     size = int(float(ET.fromstring(svg).attrib["viewBox"].split()[2]))  # noqa: S314 (ours)
     (text,) = decode(rasterise_segno_svg(svg, size))
     return str(text)
+
+
+async def test_the_merchant_sees_an_order_verified_by_whatsapp(shop: Shop) -> None:
+    url = await whatsapp_shop(shop)
+    order = await create_order(shop, **RISKY)
+    _, challenge = await held_challenge(shop, order)
+    delivery = whatsapp_delivery(WHATSAPP_NUMBER, [(SHOPPER_PHONE, challenge.code, "wamid.D1")])
+    assert (await send_whatsapp(url, delivery)).status_code == 200
+    await wait_for(lambda: shop.saleor.order(order["id"])["status"] == "UNFULFILLED")
+    listed = (await data(shop, "query { challenges { id status verifiedChannel } }"))["challenges"]
+    assert {"id": challenge.id, "status": "VERIFIED", "verifiedChannel": "whatsapp"} in listed
+    saleor = shop.saleor
+    form = {"saleorApiUrl": saleor.api_url, "appId": shop.installed.app_id,
+            "orderId": order["id"],
+            "accessToken": saleor.issue_app_bridge_token(shop.installed.app_id)}
+    async with httpx.AsyncClient(base_url=shop.app.url) as http:
+        widget = await http.post("/dashboard/order-widget", data=form)
+    assert widget.status_code == 200 and "Verified by WhatsApp" in widget.text
