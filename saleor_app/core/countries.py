@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import phonenumbers
-from phonenumbers import geocoder
+
+from saleor_app.core.country_names import COUNTRY_NAMES
 
 
-@lru_cache(maxsize=512)
 def country_label(code: str) -> str:
     """`GG` → `Guernsey (GG)`; the bare code when no name is known."""
-    example = phonenumbers.example_number(code.upper())
-    name = geocoder.country_name_for_number(example, "en") if example else ""
+    name = COUNTRY_NAMES.get(code.upper(), "")
     return f"{name} ({code})" if name else code
 
 
