@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext, Info
 from graphql import GraphQLError
 from saleor_app.admin import types as t
 from saleor_app.admin.auth import Staff
+from saleor_app.admin.funnel import funnel
 from saleor_app.admin.overview import overview
 from saleor_app.admin.problems import dismiss_fixed, problems
 from saleor_app.admin.rehearsal import send_test_sms
@@ -198,6 +199,12 @@ class Query:
         """Counts over the last `days` days."""
         admin = _ctx(info)
         return await overview(admin.app, admin.tenant, max(1, min(days, 90)))
+
+    @strawberry.field
+    async def funnel(self, info: Info[AdminContext, None], days: int = 30) -> t.Funnel:
+        """Where shoppers drop out over the last `days` days (1 to 90)."""
+        admin = _ctx(info)
+        return await funnel(admin.app, admin.tenant.id, max(1, min(days, 90)))
 
 
 @strawberry.type

@@ -369,3 +369,42 @@ class Me:
     email: str
     token_type: str
     permissions: list[str]
+
+
+@strawberry.type
+class FunnelStep:
+    """One step of the funnel: challenges that reached it, the share of those shown, and the
+    median time from the challenge's creation (seconds, to a power of two)."""
+
+    step: str
+    count: int
+    conversion: float | None
+    median_seconds: float | None
+
+
+@strawberry.type
+class FunnelSlice:
+    """The funnel of one channel (sms, whatsapp) or one shopper country (ISO code)."""
+
+    key: str
+    steps: list[FunnelStep]
+
+
+@strawberry.type
+class FunnelCount:
+    """How often one widget action was taken."""
+
+    key: str
+    count: int
+
+
+@strawberry.type
+class Funnel:
+    """Where shoppers drop out, over the last `days` days (steps: shown, opened, received,
+    verified, expired, rejected)."""
+
+    days: int
+    steps: list[FunnelStep]
+    by_channel: list[FunnelSlice]
+    by_country: list[FunnelSlice]
+    opened_by: list[FunnelCount]

@@ -11,6 +11,7 @@ from saleor_app.core.codes import extract_candidates
 from saleor_app.core.phones import normalize_phone, phone_facts, region_of
 from saleor_app.sms.base import InboundSms
 from saleor_app.store.challenges import Received, Sms
+from saleor_app.store.funnel import FunnelEvent
 from saleor_app.store.tenant_cache import STALE, TenantView
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,11 @@ async def receive_sms(
     outcome = InboundOutcome(received.outcome, received.challenge_id)
     if received.outcome != STALE:
         _log(tenant_id, sms, facts.masked_e164 if facts else "unreadable", received)
+    if received.challenge_id and received.changed_to != "VERIFIED" and received.outcome != STALE:
+        challenge = await store.get(received.challenge_id)
+        if challenge is not None:
+            event = FunnelEvent("received", sms.channel or "sms")
+            await store.funnel.record(challenge, event, message.now)
     return outcome
 
 

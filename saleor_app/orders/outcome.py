@@ -8,19 +8,38 @@ from datetime import UTC, datetime
 from typing import Any
 
 from saleor_app.context import AppContext
-from saleor_app.core.model import ChallengeStatus
+from saleor_app.core.model import Challenge, ChallengeStatus
 from saleor_app.core.phones import mask_phone
 from saleor_app.jobs.queue import enqueue
 from saleor_app.jobs.saleor_jobs import add_note_later, cancel_key, confirm_key
 from saleor_app.orders.decide import rules_for
 from saleor_app.orders.facts import History
 from saleor_app.orders.verdict import checkout_items, write_verdict_later
+from saleor_app.store.funnel import FunnelEvent
 from saleor_app.store.orders import OrderRepository, OrderState
 from saleor_app.store.tenant_settings import ExpiryPolicy
 
 log = logging.getLogger(__name__)
 
 OPEN_STATES = (OrderState.HELD,)
+
+
+FUNNEL_STEPS = {
+    ChallengeStatus.VERIFIED: ("received", "verified"),
+    ChallengeStatus.EXPIRED: ("expired",),
+    ChallengeStatus.REJECTED: ("rejected",),
+}
+
+
+async def count_in_funnel(app: AppContext, challenge: Challenge) -> None:
+    """The funnel steps a final status stands for (each once per challenge)."""
+    channel = challenge.verified_channel or "sms"
+    funnel = app.challenges(challenge.tenant).funnel
+    moments = {"received": challenge.verified_at, "verified": challenge.verified_at,
+               "expired": challenge.expires_at}
+    for step in FUNNEL_STEPS.get(challenge.status, ()):
+        event = FunnelEvent(step, channel if step in ("received", "verified") else "")
+        await funnel.record(challenge, event, moments.get(step))
 
 
 async def apply_challenge_outcome(
@@ -31,6 +50,7 @@ async def apply_challenge_outcome(
     challenge = await app.challenges(tenant_id).get(challenge_id)
     if challenge is None:
         return
+    await count_in_funnel(app, challenge)
     settings = await app.tenant_settings.get(tenant_id)
     if challenge.order_id is None:
         if challenge.checkout_id and challenge.status is ChallengeStatus.VERIFIED:

@@ -14,6 +14,7 @@ from typing import Any
 from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
 from saleor_app.core.phones import region_of
 from saleor_app.store.batching import batched
+from saleor_app.store.funnel import FunnelRecorder
 from saleor_app.store.keys import global_key, tenant_key
 from saleor_app.store.outbox import OUTBOX_CHANNEL, outbox_key
 from saleor_app.store.redis import Commands
@@ -282,7 +283,9 @@ def _encode(challenge: Challenge) -> dict[str, str]:
 
 
 def _decode(tenant_id: str, challenge_id: str, raw: dict[str, str]) -> Challenge:
-    fields = {LONG[k]: v for k, v in raw.items() if k != POLICY_REGION}
+    """The challenge of a stored hash; other fields (the funnel's markers, the policy region)
+    are not the challenge's."""
+    fields = {LONG[k]: v for k, v in raw.items() if k in LONG}
     return Challenge.from_dict({"tenant": tenant_id, "id": challenge_id, **fields})
 
 
@@ -342,6 +345,11 @@ class ChallengeStore:
 
     def _hash(self, challenge_id: str) -> str:
         return self.key("ch", challenge_id)
+
+    @property
+    def funnel(self) -> FunnelRecorder:
+        """The shop's conversion funnel, counted on these challenges."""
+        return FunnelRecorder(self._redis, self.tenant_id, self._hash)
 
     @property
     def _code_prefix(self) -> str:

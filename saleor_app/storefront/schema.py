@@ -43,6 +43,14 @@ DOCUMENT_CACHE_SIZE = 256
 Info = strawberry.Info[StorefrontContext, None]
 
 
+@strawberry.enum(description="What the shopper did with the widget (for the shop's funnel).")
+class ChallengeAction(Enum):
+    SMS_LINK = strawberry.enum_value("SMS_LINK", description="Opened the `sms:` link.")
+    WHATSAPP_LINK = strawberry.enum_value("WHATSAPP_LINK", description="Opened the wa.me link.")
+    QR_SHOWN = strawberry.enum_value("QR_SHOWN", description="Was shown the SMS QR code.")
+    CODE_COPIED = strawberry.enum_value("CODE_COPIED", description="Copied the code.")
+
+
 @strawberry.enum(description="Where the shopper stands.")
 class ChallengeStatus(Enum):
     NOT_REQUIRED = strawberry.enum_value(
@@ -156,6 +164,13 @@ async def renew_challenge(info: Info, id: strawberry.ID) -> Challenge | None:
         ) from None
 
 
+async def challenge_opened(info: Info, id: strawberry.ID, action: ChallengeAction) -> bool:
+    shop = await _checked_shop(info, "challenge", id)
+    if shop is None:
+        return False
+    return await shop.opened(str(id), str(action.value))
+
+
 async def challenge_updated(
     info: Info, id: strawberry.ID
 ) -> AsyncGenerator[Challenge | None, None]:
@@ -198,6 +213,11 @@ class Mutation:
         description="A new code and expiry for a PENDING or EXPIRED challenge; the old code "
         "stops working. Final challenges come back unchanged; error RENEWAL_LIMIT when the "
         "shop's renewal limit is reached.",
+    )
+    challenge_opened: bool = strawberry.mutation(
+        resolver=challenge_opened,
+        description="Tell the shop's funnel what the shopper did; counted once per challenge "
+        "and action (true the first time), limited like every look-up.",
     )
 
 

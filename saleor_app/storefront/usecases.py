@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from saleor_app.context import AppContext
 from saleor_app.core.model import Challenge, ChallengeStatus
 from saleor_app.engine.challenges import RenewOutcome, find, renew
+from saleor_app.store.funnel import FunnelEvent
 from saleor_app.store.orders import Decision, OrderRepository, OrderState
 from saleor_app.storefront.settings_cache import SettingsCache
-from saleor_app.storefront.views import ChallengeView, not_required, view_of
+from saleor_app.storefront.views import ChallengeView, ShopperStatus, not_required, view_of
 
 RELEASED_STATES = (OrderState.CONFIRMING, OrderState.CONFIRMED)
 
@@ -31,7 +32,23 @@ class Shop:
         if challenge is None or challenge.tenant != self.tenant_id:
             return None
         settings = await self.cache.get(self.app, self.tenant_id)
-        return view_of(challenge, settings.keyword, time.time(), settings.whatsapp_number)
+        view = view_of(challenge, settings.keyword, time.time(), settings.whatsapp_number)
+        if view.status is ShopperStatus.PENDING:
+            await self.app.challenges(self.tenant_id).funnel.record(challenge, FunnelEvent("shown"))
+        return view
+
+    async def opened(self, challenge_id: str, action: str) -> bool:
+        """The shopper took an action of the widget (the SMS or WhatsApp link, the QR code
+        shown, the code copied); counted once per challenge and action. False when the
+        challenge is not this shop's, or the action was counted already."""
+        store = self.app.challenges(self.tenant_id)
+        challenge = await store.get(challenge_id)
+        if challenge is None or challenge.tenant != self.tenant_id:
+            return False
+        channel = "whatsapp" if action.startswith("WHATSAPP") else "sms"
+        if action == "CODE_COPIED":
+            channel = ""
+        return await store.funnel.record(challenge, FunnelEvent("opened", channel, action))
 
     async def by_order(self, order_id: str) -> ChallengeView | None:
         """The order's challenge; NOT_REQUIRED when the app let the order through, or when

@@ -502,3 +502,48 @@ async def test_numbers_for_other_countries_from_settings(
     error = await frame.inner_text('[data-error-for="numbers"]')
     assert "XX" in error and "country code" in error
     await page.close()
+
+
+async def test_the_overview_shows_the_funnel_as_numbers_and_a_chart(
+    shop: Shop, host: DashboardHost, browser: Browser
+) -> None:
+    """Ten shoppers: eight see the code, six open the SMS link, four send it; the Overview
+    shows the steps, their share and a bar chart."""
+    from tests.admin.support import data
+    from tests.storefront.client import BY_ID, ask, open_challenge
+    from tests.support.shop import VIRTUAL_NUMBER
+    from tests.support.sms import send_generic
+
+    phones = [f"+336123456{n:02d}" for n in range(10)]
+    challenges = [await open_challenge(shop, order_id=f"T3JkZXI6{n}", expected_phone=phones[n])
+                  for n in range(10)]
+    opened = "mutation($id: ID!) { challengeOpened(id: $id, action: SMS_LINK) }"
+    for n, challenge in enumerate(challenges[:8]):
+        await ask(shop, BY_ID, id=challenge.id)
+        if n < 6:
+            await ask(shop, opened, id=challenge.id)
+    secret = (await shop.tenant()).inbound_secret
+    for n, challenge in enumerate(challenges[:4]):
+        await send_generic(await shop.inbound_url("generic"), secret, phones[n], VIRTUAL_NUMBER,
+                           challenge.code)
+
+    async def counted() -> bool:
+        steps = (await data(shop, "query { funnel { steps { step count } } }"))["funnel"]["steps"]
+        return {"step": "verified", "count": 4} in steps
+
+    await wait_for(counted)
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(host.url)
+    frame = await app_frame(page)
+    await frame.wait_for_selector("#funnel-chart svg rect")
+    await frame.wait_for_function(
+        "() => document.querySelector('#funnel-steps tr[data-step=verified] td:nth-child(2)')"
+        ".textContent === '4'")
+    cells = {step: await frame.inner_text(f"#funnel-steps tr[data-step={step}] td:nth-child(2)")
+             for step in ("shown", "opened", "received", "verified")}
+    assert cells == {"shown": "8", "opened": "6", "received": "4", "verified": "4"}
+    assert await frame.inner_text("#funnel-steps tr[data-step=verified] td:nth-child(3)") == "50 %"
+    assert await frame.locator("#funnel-chart svg rect").count() == 6
+    card = frame.locator(".card", has=frame.locator("#funnel-chart"))
+    await card.screenshot(path=str(SHOTS / "dashboard-funnel.png"))
+    await page.close()

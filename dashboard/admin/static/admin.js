@@ -308,6 +308,72 @@
             el("td", { class: "num", text: money(d.saved, o.currency) }),
           ]));
         });
+        return loaders.funnel();
+      });
+  };
+
+  var STEP_WORDS = { shown: "Shown", opened: "Opened", received: "Message received", verified: "Verified", expired: "Expired", rejected: "Rejected" };
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function funnelChart(steps) {
+    var width = 640, row = 34, left = 150, height = steps.length * row + 8;
+    var top = Math.max(1, steps.reduce(function (m, s) { return Math.max(m, s.count); }, 0));
+    var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": "Funnel chart" });
+    chart.appendChild(svg("title", {}, "Challenges per step"));
+    steps.forEach(function (s, i) {
+      var y = 4 + i * row, w = Math.round((width - left - 90) * s.count / top);
+      chart.appendChild(svg("text", { x: 0, y: y + 21, class: "funnel-label" }, STEP_WORDS[s.step] || s.step));
+      chart.appendChild(svg("rect", { x: left, y: y + 4, width: Math.max(w, 2), height: row - 10, rx: 4, class: "funnel-bar step-" + s.step }));
+      var share = s.conversion === null ? "" : " (" + Math.round(s.conversion * 100) + " %)";
+      chart.appendChild(svg("text", { x: left + Math.max(w, 2) + 8, y: y + 21, class: "funnel-value" }, number(s.count) + share));
+    });
+    return chart;
+  }
+
+  function sliceTable(slices, label, steps) {
+    if (!slices.length) return el("p", { class: "muted", text: "Nothing yet." });
+    var head = el("tr", {}, [el("th", { text: label })].concat(steps.map(function (step) {
+      return el("th", { class: "num", text: STEP_WORDS[step] });
+    })));
+    var rows = slices.map(function (slice) {
+      var count = {};
+      slice.steps.forEach(function (s) { count[s.step] = s.count; });
+      return el("tr", {}, [el("td", { text: slice.key })].concat(steps.map(function (step) {
+        return el("td", { class: "num", text: number(count[step] || 0) });
+      })));
+    });
+    return el("table", { class: "table" }, [el("thead", {}, [head]), el("tbody", {}, rows)]);
+  }
+
+  loaders.funnel = function () {
+    var days = parseInt($("funnel-days").value, 10) || 30;
+    return api("query($d: Int!) { funnel(days: $d) { steps { step count conversion medianSeconds } byChannel { key steps { step count } } byCountry { key steps { step count } } openedBy { key count } } }", { d: days })
+      .then(function (data) {
+        var f = data.funnel;
+        clear($("funnel-chart")).appendChild(funnelChart(f.steps));
+        var body = clear($("funnel-steps"));
+        f.steps.forEach(function (s) {
+          body.appendChild(el("tr", { "data-step": s.step }, [
+            el("td", { text: STEP_WORDS[s.step] || s.step }),
+            el("td", { class: "num", text: number(s.count) }),
+            el("td", { class: "num", text: s.conversion === null ? "–" : Math.round(s.conversion * 100) + " %" }),
+            el("td", { class: "num", text: s.medianSeconds === null ? "–" : "≤ " + duration(s.medianSeconds) }),
+          ]));
+        });
+        clear($("funnel-channels")).appendChild(sliceTable(f.byChannel, "Channel", ["opened", "received", "verified"]));
+        clear($("funnel-countries")).appendChild(sliceTable(f.byCountry, "Country", ["shown", "opened", "verified"]));
+        var actions = clear($("funnel-actions"));
+        if (!f.openedBy.length) actions.appendChild(el("p", { class: "muted", text: "Nothing yet." }));
+        f.openedBy.forEach(function (a) {
+          actions.appendChild(el("p", {}, [el("strong", { text: number(a.count) }), el("span", { text: " " + a.key.replace(/_/g, " ").toLowerCase() })]));
+        });
       });
   };
 
@@ -746,6 +812,7 @@
   $("orders-refresh").addEventListener("click", function () { loaders.orders().catch(fail); });
   form().addEventListener("submit", saveSettings);
   $("rotate-inbound").addEventListener("click", rotateInbound);
+  $("funnel-days").addEventListener("change", function () { loaders.funnel().catch(fail); });
   $("test-form").addEventListener("submit", sendTest);
   window.addEventListener("message", onMessage);
 
