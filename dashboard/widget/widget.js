@@ -11,6 +11,7 @@
     "challenge-id": `query($id: ID!) { c: challenge(id: $id) { ${FIELDS} } }`,
   };
   const RENEW = `mutation($id: ID!) { c: renewChallenge(id: $id) { ${FIELDS} } }`;
+  const OPENED = (action) => `mutation($id: ID!) { c: challengeOpened(id: $id, action: ${action}) }`;
   const UPDATES = `subscription($id: ID!) { c: challengeUpdated(id: $id) { ${FIELDS} } }`;
   const FINAL = new Set(["VERIFIED", "REJECTED", "NOT_REQUIRED"]);
   const POLL_MS = 4000;
@@ -338,9 +339,18 @@
       if (left === 0) this.update({ ...challenge, status: "EXPIRED", code: null, smsBody: null, smsUri: null, qrCodeSvg: null, whatsappUri: null });
     }
 
+    opened(action) {
+      const id = this.challenge && this.challenge.id;
+      this.reported = this.reported || new Set();
+      if (!id || this.reported.has(id + action)) return;
+      this.reported.add(id + action);
+      this.request(OPENED(action), id).catch(() => {});
+    }
+
     async copy() {
       const code = this.challenge && this.challenge.code;
       if (!code) return;
+      this.opened("CODE_COPIED");
       try { await navigator.clipboard.writeText(code); } catch (error) {
         const range = document.createRange();
         range.selectNodeContents(this.root.querySelector(".code"));
@@ -393,14 +403,15 @@
     pendingParts(c, t) {
       const parts = [];
       const whatsapp = c.whatsappUri
-        ? [el("a", { class: "whatsapp", href: c.whatsappUri, target: "_blank", rel: "noopener", part: "whatsapp-button" }, t.whatsapp),
+        ? [el("a", { class: "whatsapp", href: c.whatsappUri, target: "_blank", rel: "noopener", part: "whatsapp-button", onclick: () => this.opened("WHATSAPP_LINK") }, t.whatsapp),
           el("p", { class: "muted" }, t.whatsappNote)]
         : [];
       if (this.isPhone) {
-        parts.push(el("a", { class: "sms", href: c.smsUri, part: "sms-button" }, t.button),
+        parts.push(el("a", { class: "sms", href: c.smsUri, part: "sms-button", onclick: () => this.opened("SMS_LINK") }, t.button),
           el("p", { class: "muted" }, t.buttonNote), ...whatsapp);
       } else {
         parts.push(...whatsapp);
+        queueMicrotask(() => this.opened("QR_SHOWN"));
         const image = el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.qrCodeSvg), alt: t.scan });
         parts.push(el("div", { class: "qr-box" }, el("div", { class: "qr", part: "qr" }, image),
           el("div", { class: "qr-text" }, el("p", {}, t.scan),

@@ -17,6 +17,7 @@ from playwright.async_api import Page
 
 from saleor_app.core.sms_link import qr_payload, sms_uri
 from saleor_app.core.whatsapp_link import whatsapp_uri
+from tests.admin.support import data
 from tests.browser.support import (
     DESKTOP,
     PHONE,
@@ -26,7 +27,7 @@ from tests.browser.support import (
     storefront_site,
 )
 from tests.storefront.client import open_challenge
-from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop
+from tests.support.shop import SHOPPER_PHONE, VIRTUAL_NUMBER, Shop, wait_for
 from tests.support.sms import send_generic
 
 ORDER = "T3JkZXI6YnJvd3Nlcg=="
@@ -276,3 +277,17 @@ async def test_whatsapp_button_on_a_phone_and_first_on_a_desktop(shop: Shop) -> 
         assert order == ["whatsapp", "qr"]
         assert await widget.locator("a.whatsapp").get_attribute("href") == link
         await page.screenshot(path=screenshot_path("desktop-whatsapp"), full_page=True)
+        await widget.locator("button.copy").click()
+
+        async def reported() -> dict:
+            query = "query { funnel { openedBy { key count } } }"
+            found = (await data(shop, query))["funnel"]["openedBy"]
+            return {o["key"]: o["count"] for o in found}
+
+        assert await wait_for(lambda: _has(reported(), {"QR_SHOWN": 1, "CODE_COPIED": 1}))
+
+
+async def _has(found: Awaitable[dict], expected: dict) -> dict | None:
+    """`found` when it holds every item of `expected`."""
+    value = await found
+    return value if all(value.get(k) == v for k, v in expected.items()) else None
