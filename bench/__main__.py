@@ -172,6 +172,8 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
                     decides=False)
             step("(b) inbound SMS")
             rows += await sms.inbound(rig, app, bare_get, scale.inbound, scale.open_seconds)
+            step("(b) inbound WhatsApp beside the Twilio SMS")
+            rows += await sms.whatsapp_vs_twilio(rig, app, scale.inbound)
             step("(b) the same SMS steps alone")
             with rig.server("sms_steps_only") as steps:
                 rows += await sms.steps_only(rig, steps, bare_get, scale.inbound)

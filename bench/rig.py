@@ -22,6 +22,8 @@ from tests.standin import SaleorStandIn
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"  # noqa: S105 (bench-only)
 VIRTUAL_NUMBER = "+33757000001"
 TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"  # noqa: S105 (bench-only)
+WHATSAPP_SECRET = "meta-app-secret-0123456789abcdef"  # noqa: S105 (bench-only)
+WHATSAPP_NUMBER = "+33757000099"
 
 
 class ConfirmClock:
@@ -100,7 +102,9 @@ class Rig:
             **current,
             "virtual_number": VIRTUAL_NUMBER,
             "ttl_seconds": 1800,
+            "whatsapp_number": WHATSAPP_NUMBER,
             "providers": {"twilio": {"enabled": True, "twilio_auth_token": TWILIO_TOKEN},
+                          "whatsapp": {"enabled": True, "whatsapp_app_secret": WHATSAPP_SECRET},
                           "generic": {"enabled": True}},
         })
         await repo.save(tenant.id, settings)

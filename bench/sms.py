@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
+import json
 import random
 import secrets
 import statistics
@@ -28,7 +31,7 @@ import redis.asyncio as aioredis
 from twilio.request_validator import RequestValidator
 
 from bench.load import alternating, build_request, closed_loop, open_loop
-from bench.rig import TWILIO_TOKEN, VIRTUAL_NUMBER, Rig
+from bench.rig import TWILIO_TOKEN, VIRTUAL_NUMBER, WHATSAPP_NUMBER, WHATSAPP_SECRET, Rig
 from bench.servers import ServerProcess
 from bench.table import Row, ms, per_s, ratio, yes_no
 from bench.targets import BASELINE_KEY
@@ -88,6 +91,53 @@ def twilio_request(server: ServerProcess, path: str, challenge: Challenge) -> by
                "X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
     host = f"127.0.0.1:{server.port}"
     return build_request("POST", host, path, headers, urlencode(params).encode())
+
+
+def whatsapp_request(server: ServerProcess, path: str, challenge: Challenge) -> bytes:
+    """A WhatsApp Cloud API delivery of one text message for this challenge, signed like Meta
+    (`X-Hub-Signature-256`, HMAC-SHA256 of the raw body with the app secret)."""
+    assert challenge.expected_phone is not None
+    message = {"from": challenge.expected_phone.lstrip("+"), "id": "wamid." + secrets.token_hex(16),
+               "timestamp": str(int(time.time())), "type": "text",
+               "text": {"body": f"Hello, my code is {challenge.code.lower()} thanks"}}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": WHATSAPP_NUMBER.lstrip("+"),
+                         "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Shopper"}, "wa_id": message["from"]}],
+            "messages": [message]}}]}]}).encode()
+    digest = hmac.new(WHATSAPP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}",
+               "User-Agent": "facebookexternalua"}
+    return build_request("POST", f"127.0.0.1:{server.port}", path, headers, body)
+
+
+async def whatsapp_vs_twilio(rig: Rig, app: ServerProcess, load: Load) -> list[Row]:
+    """The inbound WhatsApp path (Meta's Cloud API) beside the Twilio SMS path, on the same app,
+    interleaved rounds, each message verifying its own challenge."""
+    made = await pending(rig, 7_000_000, 2 * (load.warmup + load.requests))
+    half = load.warmup + load.requests
+    sms_made, wa_made = made[:half], made[half:]
+    sms_path, wa_path = rig.inbound_path("twilio"), rig.inbound_path("whatsapp")
+    await closed_loop(app.port, [twilio_request(app, sms_path, c) for c in sms_made[: load.warmup]],
+                      load.concurrency, 30)
+    await closed_loop(app.port, [whatsapp_request(app, wa_path, c) for c in wa_made[: load.warmup]],
+                      load.concurrency, 30)
+    whatsapp, sms = await alternating(
+        app.port, [twilio_request(app, sms_path, c) for c in sms_made[load.warmup:]],
+        app.port, [whatsapp_request(app, wa_path, c) for c in wa_made[load.warmup:]],
+        load.concurrency, load.time_limit)
+    verified = await verified_count(rig, wa_made[load.warmup:])
+    name = f"(b) inbound WhatsApp (Meta Cloud API) vs Twilio SMS, concurrency {load.concurrency}"
+    return [
+        Row(name, f"throughput, {whatsapp.completed} messages", per_s(whatsapp.rate),
+            per_s(sms.rate), ratio(whatsapp.rate, sms.rate), "(report)"),
+        Row(name, "latency p99 (closed loop)", ms(whatsapp.percentile(99)),
+            ms(sms.percentile(99)), ratio(whatsapp.percentile(99), sms.percentile(99))),
+        Row(name, "challenges verified by WhatsApp", f"{verified}",
+            goal=f"{whatsapp.completed}", met=yes_no(verified == whatsapp.completed)),
+    ]
 
 
 async def verified_count(rig: Rig, made: list[Challenge]) -> int:
