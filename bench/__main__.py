@@ -133,6 +133,17 @@ async def run_app_sdk_only(scale: Scale, work_dir: Path) -> list[Row]:
         await rig.stop()
 
 
+async def run_sms_peer_only(scale: Scale, work_dir: Path) -> list[Row]:
+    """Only the SMS peer row: the app (installed, without worker) and the FastAPI handler."""
+    rig = Rig(work_dir).start()
+    try:
+        with rig.server("app") as app:
+            await rig.install(app)
+            return await sms.fastapi_peer(rig, app, scale.inbound)
+    finally:
+        await rig.stop()
+
+
 async def run(scale: Scale, work_dir: Path) -> list[Row]:
     rows: list[Row] = []
     rig = Rig(work_dir).start()
@@ -172,6 +183,8 @@ async def run(scale: Scale, work_dir: Path) -> list[Row]:
                     decides=False)
             step("(b) inbound SMS")
             rows += await sms.inbound(rig, app, bare_get, scale.inbound, scale.open_seconds)
+            step("(b) inbound SMS vs a FastAPI handler with Twilio's SDK")
+            rows += await sms.fastapi_peer(rig, app, scale.inbound)
             step("(b) inbound WhatsApp beside the Twilio SMS")
             rows += await sms.whatsapp_vs_twilio(rig, app, scale.inbound)
             step("(b) the same SMS steps alone")
@@ -201,14 +214,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, under a minute")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
-    parser.add_argument("--only", choices=["app-sdk"],
-                        help="run one comparison only (app-sdk: (g), ORDER_CREATED vs the SDK)")
+    parser.add_argument("--only", choices=["app-sdk", "sms-peer"],
+                        help="run one comparison only (app-sdk: (g), ORDER_CREATED vs the SDK; "
+                        "sms-peer: (b), the Twilio SMS path vs a FastAPI handler)")
     args = parser.parse_args(argv)
     scale = QUICK if args.quick else FULL
     logging.basicConfig(level=logging.WARNING)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rotp-bench-") as tmp:
-        runner = run_app_sdk_only if args.only == "app-sdk" else run
+        runners = {"app-sdk": run_app_sdk_only, "sms-peer": run_sms_peer_only}
+        runner = runners.get(args.only, run)
         rows = uvloop.run(runner(scale, Path(tmp)))
     seconds = time.monotonic() - started
     header = (f"Machine: {machine()}\n\nRun: `python -m bench{' --quick' if args.quick else ''}` "

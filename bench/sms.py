@@ -14,6 +14,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import importlib.util
 import json
 import random
 import secrets
@@ -34,7 +35,7 @@ from bench.load import alternating, build_request, closed_loop, open_loop
 from bench.rig import TWILIO_TOKEN, VIRTUAL_NUMBER, WHATSAPP_NUMBER, WHATSAPP_SECRET, Rig
 from bench.servers import ServerProcess
 from bench.table import Row, ms, per_s, ratio, yes_no
-from bench.targets import BASELINE_KEY
+from bench.targets import BASELINE_KEY, PEER_CODE_PREFIX
 from bench.webhooks import Load, throughput_rows
 from saleor_app.core.challenge_config import open_challenge
 from saleor_app.core.codes import extract_candidates, generate_code
@@ -137,6 +138,49 @@ async def whatsapp_vs_twilio(rig: Rig, app: ServerProcess, load: Load) -> list[R
             ms(sms.percentile(99)), ratio(whatsapp.percentile(99), sms.percentile(99))),
         Row(name, "challenges verified by WhatsApp", f"{verified}",
             goal=f"{whatsapp.completed}", met=yes_no(verified == whatsapp.completed)),
+    ]
+
+
+async def fastapi_peer(rig: Rig, app: ServerProcess, load: Load) -> list[Row]:
+    """The app's Twilio SMS path vs a FastAPI handler with Twilio's SDK, libphonenumber and
+    one Redis GET and SET (targets.fastapi_twilio_peer), same signed requests, interleaved."""
+    assert rig.redis is not None
+    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("multipart") is None:
+        return [Row("(b) inbound Twilio SMS vs a FastAPI handler",
+                    "not run: pip install -e '.[bench]'", "")]
+    made = await pending(rig, 8_000_000, 2 * (load.warmup + load.requests))
+    half = load.warmup + load.requests
+    app_made, peer_made = made[:half], made[half:]
+    async with rig.redis.pipeline(transaction=False) as pipe:
+        for challenge in peer_made:
+            pipe.set(PEER_CODE_PREFIX + challenge.code, challenge.expected_phone or "")
+        await pipe.execute()
+    path = rig.inbound_path("twilio")
+    peer = rig.server("fastapi_twilio_peer")
+    with peer:
+        for server, warm in ((peer, peer_made), (app, app_made)):
+            await closed_loop(server.port,
+                              [twilio_request(server, path, c) for c in warm[: load.warmup]],
+                              load.concurrency, 30)
+        measured, base = await alternating(
+            peer.port, [twilio_request(peer, path, c) for c in peer_made[load.warmup:]],
+            app.port, [twilio_request(app, path, c) for c in app_made[load.warmup:]],
+            load.concurrency, load.time_limit)
+    peer_verified = sum([
+        1 for value in await rig.redis.mget(
+            [PEER_CODE_PREFIX + c.code for c in peer_made[load.warmup:]]) if value == "VERIFIED"])
+    app_verified = await verified_count(rig, app_made[load.warmup:])
+    name = (f"(b) inbound Twilio SMS: the app vs FastAPI + Twilio's RequestValidator + "
+            f"libphonenumber + Redis GET/SET, concurrency {load.concurrency}")
+    return [
+        Row(name, f"throughput, {measured.completed} requests", per_s(measured.rate),
+            per_s(base.rate), ratio(measured.rate, base.rate), ">= 1.3x FastAPI",
+            yes_no(measured.rate >= 1.3 * base.rate)),
+        Row(name, "latency p99 (closed loop)", ms(measured.percentile(99)),
+            ms(base.percentile(99)), ratio(measured.percentile(99), base.percentile(99))),
+        Row(name, "messages verified (app, peer)", f"{app_verified}", f"{peer_verified}",
+            goal=f"{measured.completed}, {base.completed}",
+            met=yes_no(app_verified == measured.completed and peer_verified == base.completed)),
     ]
 
 
