@@ -202,10 +202,9 @@ def _keep_replaced(current: dict[str, Any], old: str | None, new: str | None, ho
     current["replaced_until"] = time.time() + keep * 3600 if keep else 0.0
 
 
-def _apply_numbers(data: dict[str, Any], numbers: list[VirtualNumberInput]) -> None:
-    """The whole list: the default becomes `virtual_number`, the others `country_numbers`;
-    problems are kept aside for `_field_problems` to name."""
-    entries = [
+def _number_entries(numbers: list[VirtualNumberInput]) -> list[dict[str, Any]]:
+    """The numbers as given, normalised to E.164 where they parse, countries upper-cased."""
+    return [
         {
             "number": normalize_phone(n.number.strip(), None) or n.number.strip(),
             "countries": [c.strip().upper() for c in n.countries],
@@ -213,8 +212,12 @@ def _apply_numbers(data: dict[str, Any], numbers: list[VirtualNumberInput]) -> N
         }
         for n in numbers
     ]
+
+
+def _apply_numbers(data: dict[str, Any], numbers: list[VirtualNumberInput]) -> None:
+    """The whole list: the default becomes `virtual_number`, the others `country_numbers`."""
+    entries = _number_entries(numbers)
     defaults = [e for e in entries if e["is_default"]]
-    data["_numbers"] = entries
     if len(defaults) == 1:
         data["virtual_number"] = defaults[0]["number"]
         data["virtual_number_countries"] = defaults[0]["countries"]
@@ -225,8 +228,11 @@ def _apply_numbers(data: dict[str, Any], numbers: list[VirtualNumberInput]) -> N
     ]
 
 
-def _number_problems(entries: list[dict[str, Any]]) -> list[str]:
-    """What is wrong with a list of virtual numbers, in words."""
+def _number_problems(change: SettingsInput) -> list[FieldError]:
+    """What is wrong with a new list of virtual numbers, in words."""
+    if not _given(change.numbers):
+        return []
+    entries = _number_entries(change.numbers or [])
     problems: list[str] = []
     if entries and sum(1 for e in entries if e["is_default"]) != 1:
         problems.append("Mark exactly one number as the default.")
@@ -248,7 +254,7 @@ def _number_problems(entries: list[dict[str, Any]]) -> list[str]:
                 problems.append(f"{country} is served by two numbers: {served[country]} and "
                                 f"{number}.")
             served[country] = number
-    return problems
+    return [FieldError(field="numbers", message=problem) for problem in problems]
 
 
 def _apply_channel(data: dict[str, Any], change: ChannelRulesInput) -> None:
@@ -296,8 +302,6 @@ def _field_problems(data: dict[str, Any]) -> list[FieldError]:
     def add(field: str, message: str) -> None:
         errors.append(FieldError(field=field, message=message))
 
-    for problem in _number_problems(data.pop("_numbers", [])):
-        add("numbers", problem)
     whatsapp = str(data["whatsapp_number"])
     if whatsapp and normalize_phone(whatsapp, None) is None:
         add("whatsappNumber", "The WhatsApp number must be a phone number in international "
@@ -392,7 +396,7 @@ def apply_change(
 ) -> tuple[TenantSettings | None, list[FieldError]]:
     """The new settings, or the field errors that stop the change."""
     data = merged(settings, change)
-    errors = _field_problems(data) + _overlap_problems(change)
+    errors = _number_problems(change) + _field_problems(data) + _overlap_problems(change)
     if errors:
         return None, errors
     try:

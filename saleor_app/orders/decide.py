@@ -24,12 +24,7 @@ from saleor_app.orders.decision_jobs import decision_jobs, problem_job
 from saleor_app.orders.facts import History, Purchase, customer_digest
 from saleor_app.orders.verdict import VERIFIED_AT_CHECKOUT_RULE, checkout_items
 from saleor_app.orders.views import TenantGone, generation, with_view
-from saleor_app.store.challenges import (
-    AUDIT_LENGTH,
-    DEADLINE_TENANTS,
-    ChallengeStore,
-    audit_entry,
-)
+from saleor_app.store.challenges import AUDIT_LENGTH, ChallengeStore, audit_entry
 from saleor_app.store.decisions import CODE_TAKEN, WRITTEN, ChallengeWrite, DecisionWrite, write
 from saleor_app.store.orders import (
     RETENTION_SECONDS,
@@ -179,15 +174,14 @@ async def _write_decision(
             tenant_id=tenant_id,
             jobs=[*problems, *decision_jobs(tenant_id, record, challenge)],
             challenge=_challenge_write(store, challenge) if fresh and challenge else None,
-            deadline_index=None if ctx.store.is_cluster else DEADLINE_TENANTS,
         )
         written = await write(ctx.store.client, generation(view), decided)
         if written != CODE_TAKEN:
             break
     else:
         raise CodeSpaceExhausted
-    if written == WRITTEN and fresh and ctx.store.is_cluster:
-        await store.mark_deadlines()
+    if written == WRITTEN and fresh:
+        await store.indexed_after_create()
     if written != WRITTEN:
         return None
     if verified_at_checkout is not None and verified_at_checkout.verified_sender:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redis.asyncio.cluster import RedisCluster
+
 from saleor_app.core.model import Challenge, ChallengeStatus, SenderPolicy
 from saleor_app.core.phones import region_of
 from saleor_app.store.batching import batched
@@ -70,14 +72,16 @@ def audit_push(key: str, entry: str, length: str) -> str:
 # A pending challenge has no TTL (the deadlines set guarantees it leaves PENDING); the move to
 # a final status sets its retention TTL.
 # KEYS: 1 hash, 2 code index of the number, 3 deadlines, 4 order index, 5 checkout index,
-#       6 phone index, 7 auth record
-# ARGV: 1 id, 2 expires_at ms, 3 code, 4 order id, 5 checkout id, 6 phone, 7.. fields
+#       6 phone index, 7 auth record, 8 the fleet-wide deadline index (one node) or KEYS[3]
+#       again (a cluster: the index is in another slot, the caller adds the tenant after)
+# ARGV: 1 id, 2 expires_at ms, 3 code, 4 order id, 5 checkout id, 6 phone, 7 tenant, 8.. fields
 _CREATE = installed_check(7) + """
 if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) == 0 then
   return 0
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+if KEYS[8] ~= KEYS[3] then redis.call('SADD', KEYS[8], ARGV[7]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[4], ARGV[4], ARGV[1]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], ARGV[5], ARGV[1]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[6], ARGV[6], ARGV[1]) end
@@ -85,13 +89,13 @@ return 1
 """
 
 # The create script on its own, with its audit entry.
-# KEYS: the create script's 7, then 8 audit; ARGV: 1 audit entry, 2 audit length, 3.. the
+# KEYS: the create script's 8, then 9 audit; ARGV: 1 audit entry, 2 audit length, 3.. the
 # create script's
 _CREATE_AUDITED = "local function create(KEYS, ARGV)\n" + _CREATE + """
 end
-local created = create({unpack(KEYS, 1, 7)}, {unpack(ARGV, 3)})
+local created = create({unpack(KEYS, 1, 8)}, {unpack(ARGV, 3)})
 if created == 1 then
-  """ + audit_push("KEYS[8]", "ARGV[1]", "ARGV[2]") + """
+  """ + audit_push("KEYS[9]", "ARGV[1]", "ARGV[2]") + """
 end
 return created
 """
@@ -369,6 +373,7 @@ class ChallengeStore:
             self.key("by-checkout"),
             self.key("by-phone"),
             auth_key(self.tenant_id),
+            self.key("deadlines") if self.is_cluster else DEADLINE_TENANTS,
         ]
         args = [
             challenge.id,
@@ -377,6 +382,7 @@ class ChallengeStore:
             _field(challenge.order_id) if challenge.order_id else "",
             _field(challenge.checkout_id) if challenge.checkout_id else "",
             challenge.expected_phone or "",
+            self.tenant_id,
             *[item for pair in _encode(challenge).items() for item in pair],
         ]
         return keys, args
@@ -392,8 +398,20 @@ class ChallengeStore:
         if created == "GONE":
             raise TenantGone
         if created:
-            await self.mark_deadlines()
+            await self.indexed_after_create()
         return bool(created)
+
+    @property
+    def is_cluster(self) -> bool:
+        """Whether the store is a cluster, where the create script cannot reach the fleet-wide
+        deadline index (another slot)."""
+        return isinstance(self._redis, RedisCluster)
+
+    async def indexed_after_create(self) -> None:
+        """After a created challenge: on a cluster, add the tenant to the fleet-wide deadline
+        index (on one node the create script did)."""
+        if self.is_cluster:
+            await self.mark_deadlines()
 
     async def next_deadline(self) -> float | None:
         """When the earliest pending challenge is due (None: nothing pending)."""

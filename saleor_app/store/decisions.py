@@ -42,22 +42,19 @@ return facts
 """
 
 # KEYS: 1 generation, 2 order record, 3 orders index, 4 customer counter, 5 outbox, 6 audit,
-#       7 the fleet-wide deadline index (one node) or the orders index again (a cluster),
-#       8.. keys of the challenge create script (none: no challenge)
+#       7.. keys of the challenge create script (none: no challenge)
 # ARGV: 1 generation, 2 JSON {r: record, o: order id, t: decided at, ttl: retention s,
 #       c: count the customer, ch: outbox channel, tn: tenant, j: job requests, a: audit entry,
-#       al: audit length, ca: arguments of the challenge create script, dl: KEYS[7] is the
-#       deadline index}
+#       al: audit length, ca: arguments of the challenge create script}
 _WRITE = (
     "local function create(KEYS, ARGV)\n" + _CREATE + "\nend\n" + GENERATION_CHECK + """
 local w = cjson.decode(ARGV[2])
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'DUPLICATE' end
-if #KEYS > 7 then
-  local created = create({unpack(KEYS, 8)}, w.ca)
+if #KEYS > 6 then
+  local created = create({unpack(KEYS, 7)}, w.ca)
   if created == 0 then return 'CODE_TAKEN' end
   if created ~= 1 then return created end
   """ + audit_push("KEYS[6]", "w.a", "w.al") + """
-  if w.dl then redis.call('SADD', KEYS[7], w.tn) end
 end
 redis.call('SET', KEYS[2], w.r, 'EX', w.ttl)
 redis.call('ZADD', KEYS[3], w.t, w.o)
@@ -124,9 +121,6 @@ class DecisionWrite:
     tenant_id: str
     jobs: Sequence[str]
     challenge: ChallengeWrite | None = None
-    deadline_index: str | None = None
-    """The fleet-wide index of tenants with deadlines, written in the same script when the
-    store is one node (a cluster's caller adds the tenant to it after)."""
 
 
 _SCRIPTS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
@@ -177,7 +171,6 @@ async def write(redis: Commands, generation: tuple[str, str], decision: Decision
         decision.customer_key,
         decision.outbox_key,
         challenge.audit_key if challenge else decision.index_key,
-        decision.deadline_index or decision.index_key,
         *(challenge.keys if challenge else ()),
     ]
     document = {
@@ -192,7 +185,6 @@ async def write(redis: Commands, generation: tuple[str, str], decision: Decision
         "a": challenge.audit_entry if challenge else "",
         "al": challenge.audit_length if challenge else 0,
         "ca": [str(arg) for arg in challenge.args] if challenge else [],
-        "dl": decision.deadline_index is not None,
     }
     result = await _scripts(redis)[1](keys=keys, args=[token, json.dumps(document)])
     if result == STALE:
